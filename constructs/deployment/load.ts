@@ -1,0 +1,153 @@
+import { readFileSync } from "node:fs";
+import { LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import { ROLE_GROUPS, ROLE_ORDER, type Role, type RoleGroup } from "../model/roles";
+import { DeploymentError, problem } from "./errors";
+import type { Bastion, Deployment, InventoryHost, OnPremDeployment, SshAccess } from "./model";
+import { deploymentSchema, type ParsedDeployment } from "./schema";
+import { checkPlacement } from "./placement-rules";
+
+/** Reads, parses and validates a deployment file; throws DeploymentError on any mistake. */
+export function loadDeploymentFile(file: string): Deployment {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new DeploymentError([`cannot read the file (${(e as NodeJS.ErrnoException).code ?? e})`], file);
+  }
+  try {
+    return parseDeployment(text, file);
+  } catch (e) {
+    if (e instanceof DeploymentError && !e.file) throw new DeploymentError(e.problems, file);
+    throw e;
+  }
+}
+
+export function parseDeployment(yamlText: string, source?: string): Deployment {
+  const lines = new LineCounter();
+  const doc = parseDocument(yamlText, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
+  if (doc.errors.length > 0) {
+    throw new DeploymentError(
+      doc.errors.map((e) => {
+        const at = lines.linePos(e.pos[0]);
+        return `line ${at.line}, column ${at.col}: not valid YAML: ${e.message.split("\n")[0]}`;
+      }),
+    );
+  }
+  const raw: unknown = doc.toJS();
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new DeploymentError(["(top level): the file must be a YAML mapping of fields (name, domain, target, scale, ...)"]);
+  }
+  const parsed = deploymentSchema.safeParse(raw);
+  if (!parsed.success) throw new DeploymentError(parsed.error.issues.map((i) => describeIssue(i, raw)));
+  return toDeployment(parsed.data, source);
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node: unknown = root;
+  for (const key of path) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  const value = valueAt(raw, issue.path);
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return problem(issue.path, undefined, `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}; check the spelling against the deployment file reference in the README`);
+    case "invalid_type":
+      if (value === undefined) return problem(issue.path, undefined, `is required (${issue.expected})`);
+      return problem(issue.path, value, `is a ${Array.isArray(value) ? "list" : typeof value}; expected ${issue.expected}`);
+    case "invalid_union":
+      if (value === undefined) return problem([...issue.path, "type"], undefined, 'is required; use "local" or "cloud"');
+      return problem(issue.path, value, issue.message);
+    default:
+      return problem(issue.path, value, issue.message);
+  }
+}
+
+function sshAccess(
+  base: { user: string; port: number; private_key_path?: string; use_agent?: boolean },
+  override: { ssh_user?: string; private_key_path?: string; use_agent?: boolean } = {},
+): SshAccess {
+  const useAgent = override.use_agent ?? base.use_agent ?? false;
+  const key = override.private_key_path ?? base.private_key_path;
+  return { user: override.ssh_user ?? base.user, port: base.port, useAgent, ...(key && !useAgent ? { privateKeyPath: key } : {}) };
+}
+
+/**
+ * Placement rule: LiveKit's mesh needs one Redis; unless the inventory places it, it
+ * goes on the first LiveKit host (seed 002: "Distributed mesh with Redis coordination").
+ */
+function placeRedisWithFirstLiveKit(hosts: InventoryHost[]): void {
+  if (hosts.some((h) => h.roles.includes("redis"))) return;
+  const i = hosts.findIndex((h) => h.roles.includes("livekit"));
+  if (i < 0) return;
+  const roles = new Set<Role>([...hosts[i].roles, "redis"]);
+  hosts[i] = { ...hosts[i], roles: ROLE_ORDER.filter((r) => roles.has(r)) };
+}
+
+function toDeployment(d: ParsedDeployment, source?: string): Deployment {
+  const base = {
+    name: d.name,
+    domain: d.domain,
+    serverName: d.server_name ?? d.domain,
+    federation: d.federation,
+    branding: { brand: d.branding.brand, themeColor: d.branding.theme_color, ...(d.branding.logo_url ? { logoUrl: d.branding.logo_url } : {}) },
+    backend: d.backend,
+    ...(source ? { source } : {}),
+  };
+  if (d.target === "aws") {
+    if (d.onprem) throw new DeploymentError([problem(["onprem"], undefined, 'is only for target "onprem"; remove it or set target: onprem')]);
+    if (!d.aws) throw new DeploymentError([problem(["aws"], undefined, 'is required when target is "aws" (region, ssh_cidr, alarm_email, monthly_budget_usd)')]);
+    if (d.scale !== "poc") throw new DeploymentError([problem(["scale"], d.scale, 'is not available on target "aws"; the AWS target is the single-instance proof of concept: use scale: poc')]);
+    if (d.aws.ssh_cidr.endsWith("/0") && !d.aws.allow_ssh_from_anywhere) {
+      throw new DeploymentError([problem(["aws", "ssh_cidr"], d.aws.ssh_cidr, "opens SSH to the whole internet; use your own address range (such as 203.0.113.7/32) or set aws.allow_ssh_from_anywhere: true")]);
+    }
+    return {
+      ...base,
+      target: "aws",
+      scale: "poc",
+      aws: {
+        region: d.aws.region,
+        instanceType: d.aws.instance_type,
+        sshCidr: d.aws.ssh_cidr,
+        alarmEmail: d.aws.alarm_email,
+        monthlyBudgetUsd: d.aws.monthly_budget_usd,
+        rootVolumeGb: d.aws.root_volume_gb,
+      },
+    };
+  }
+  if (d.aws) throw new DeploymentError([problem(["aws"], undefined, 'is only for target "aws"; remove it or set target: aws')]);
+  if (!d.onprem) throw new DeploymentError([problem(["onprem"], undefined, 'is required when target is "onprem" (client_subnets, admin_subnets, hosts)')]);
+  const o = d.onprem;
+  const [lo, hi] = o.turn_relay_ports;
+  if (lo > hi) throw new DeploymentError([problem(["onprem", "turn_relay_ports"], o.turn_relay_ports, "is not a range; give [lowest, highest]")]);
+
+  const hosts: InventoryHost[] = o.hosts.map((h, i) => {
+    if (h.roles && h.group) throw new DeploymentError([problem(["onprem", "hosts", i], undefined, `has both roles and group; give one: roles lists roles, group (such as ${h.group}) is the placement rule`)]);
+    if (!h.roles && !h.group) throw new DeploymentError([problem(["onprem", "hosts", i, "roles"], undefined, "is required (or a group such as database); a host must carry at least one role")]);
+    const roles = new Set<Role>(h.roles ?? ROLE_GROUPS[h.group as RoleGroup]);
+    return { name: h.name, address: h.address, ssh: sshAccess(o.ssh, h), roles: ROLE_ORDER.filter((r) => roles.has(r)) };
+  });
+  placeRedisWithFirstLiveKit(hosts);
+  const bastion: Bastion | undefined = o.ssh.bastion ? { host: o.ssh.bastion.host, ...sshAccess({ ...o.ssh.bastion, user: o.ssh.bastion.user }) } : undefined;
+
+  const deployment: OnPremDeployment = {
+    ...base,
+    target: "onprem",
+    scale: d.scale,
+    onprem: {
+      ...(o.vip ? { vip: o.vip } : {}),
+      clientSubnets: o.client_subnets,
+      adminSubnets: o.admin_subnets,
+      ...(bastion ? { bastion } : {}),
+      turnRelayPorts: [lo, hi],
+      hosts,
+    },
+  };
+  checkPlacement(deployment);
+  return deployment;
+}

@@ -1,0 +1,78 @@
+import type { Role } from "../model/roles";
+import type { Scale } from "../model/scale";
+
+export interface SshAccess {
+  readonly user: string;
+  readonly port: number;
+  /** Absent when the SSH agent is used. */
+  readonly privateKeyPath?: string;
+  readonly useAgent: boolean;
+}
+
+export interface Bastion extends SshAccess {
+  readonly host: string;
+}
+
+export interface InventoryHost {
+  readonly name: string;
+  readonly address: string;
+  readonly ssh: SshAccess;
+  /** Roles after the placement rule (role group) is expanded, in activation order. */
+  readonly roles: readonly Role[];
+}
+
+export interface Branding {
+  readonly brand: string;
+  readonly logoUrl?: string;
+  readonly themeColor: string;
+}
+
+export type Backend =
+  | { readonly type: "local"; readonly path?: string }
+  | { readonly type: "cloud"; readonly organization: string; readonly workspace: string; readonly hostname?: string };
+
+interface DeploymentBase {
+  readonly name: string;
+  readonly domain: string;
+  /** Permanent: part of every user ID. */
+  readonly serverName: string;
+  readonly federation: boolean;
+  readonly branding: Branding;
+  readonly backend: Backend;
+  /** The file it came from, for messages. */
+  readonly source?: string;
+}
+
+export interface AwsSettings {
+  readonly region: string;
+  readonly instanceType: string;
+  readonly sshCidr: string;
+  readonly alarmEmail: string;
+  readonly monthlyBudgetUsd: number;
+  readonly rootVolumeGb: number;
+}
+
+export interface AwsDeployment extends DeploymentBase {
+  readonly target: "aws";
+  /** AWS is the single-instance proof of concept only. */
+  readonly scale: "poc";
+  readonly aws: AwsSettings;
+}
+
+export interface OnPremSettings {
+  /** Absent only at the poc scale (one host, no load balancers). */
+  readonly vip?: string;
+  readonly clientSubnets: readonly string[];
+  readonly adminSubnets: readonly string[];
+  readonly bastion?: Bastion;
+  readonly turnRelayPorts: readonly [number, number];
+  readonly hosts: readonly InventoryHost[];
+}
+
+export interface OnPremDeployment extends DeploymentBase {
+  readonly target: "onprem";
+  readonly scale: Scale;
+  readonly onprem: OnPremSettings;
+}
+
+export type Deployment = AwsDeployment | OnPremDeployment;

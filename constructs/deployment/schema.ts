@@ -1,0 +1,108 @@
+import { z } from "zod";
+import { ROLE_GROUP_NAMES, ROLES } from "../model/roles";
+import { SCALES } from "../model/scale";
+
+/** RFC 1123 host name (labels of letters, digits and hyphens), at least two labels. */
+const DOMAIN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const HOST_NAME = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const DEPLOYMENT_NAME = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
+
+const domain = (what: string) =>
+  z.string().regex(DOMAIN, { error: `is not a valid ${what} (lower-case DNS name such as chat.example.com)` });
+const ipv4 = z.ipv4({ error: "is not an IPv4 address" });
+const cidr = z.cidrv4({ error: "is not an IPv4 CIDR block (such as 10.0.0.0/16)" });
+const port = z.int({ error: "is not a port number" }).min(1, { error: "is not a port number (1-65535)" }).max(65535, { error: "is not a port number (1-65535)" });
+
+const sshKey = {
+  /** Path of the private key on the machine that runs `tofu apply`; `~` is expanded. */
+  private_key_path: z.string().min(1).optional(),
+  /** Use the keys of the running SSH agent instead of a key file. */
+  use_agent: z.boolean().optional(),
+};
+
+export const bastionSchema = z.strictObject({
+  host: z.string().min(1),
+  user: z.string().min(1),
+  port: port.default(22),
+  ...sshKey,
+});
+
+export const hostSchema = z.strictObject({
+  name: z.string().regex(HOST_NAME, { error: "is not a host name (lower-case letters, digits and '-', starting with a letter)" }),
+  address: ipv4,
+  ssh_user: z.string().min(1).optional(),
+  ...sshKey,
+  /** Roles carried by this host, listed one by one ... */
+  roles: z.array(z.enum(ROLES, { error: `is not a role; roles are: ${ROLES.join(", ")}` })).min(1).optional(),
+  /** ... or a role group, the placement rule that co-locates roles as the research notes allow. */
+  group: z.enum(ROLE_GROUP_NAMES as [string, ...string[]], { error: `is not a role group; groups are: ${ROLE_GROUP_NAMES.join(", ")}` }).optional(),
+});
+
+export const onpremSchema = z.strictObject({
+  /** Virtual IP held by Keepalived on the active load balancer; the domain resolves to it. */
+  vip: ipv4.optional(),
+  /** Intranet subnets where Matrix clients live (allowed to the public ports, never denied as TURN peers). */
+  client_subnets: z.array(cidr).min(1, { error: "needs at least one subnet" }),
+  /** Operators' subnets (SSH, Grafana, consoles, Synapse Admin). */
+  admin_subnets: z.array(cidr).min(1, { error: "needs at least one subnet" }),
+  ssh: z
+    .strictObject({
+      user: z.string().min(1).default("root"),
+      port: port.default(22),
+      ...sshKey,
+      bastion: bastionSchema.optional(),
+    })
+    .default({ user: "root", port: 22 }),
+  /** Coturn relay range; the firewall and Coturn are rendered from the same value. */
+  turn_relay_ports: z.tuple([port, port]).default([49152, 50151]),
+  hosts: z.array(hostSchema).min(1, { error: "needs at least one host" }),
+});
+
+export const awsSchema = z.strictObject({
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "is not an AWS region (such as eu-central-1)" }),
+  instance_type: z.string().regex(/^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$/, { error: "is not an EC2 instance type (such as t3.large)" }).default("t3.large"),
+  /** The operator's address range for SSH; 0.0.0.0/0 is refused unless allow_ssh_from_anywhere. */
+  ssh_cidr: cidr,
+  allow_ssh_from_anywhere: z.boolean().default(false),
+  alarm_email: z.email({ error: "is not an e-mail address" }),
+  monthly_budget_usd: z.number({ error: "is not a number" }).positive({ error: "must be a positive amount in USD" }),
+  root_volume_gb: z.int().min(30, { error: "must be at least 30 (GB)" }).default(30),
+});
+
+export const backendSchema = z.discriminatedUnion(
+  "type",
+  [
+    z.strictObject({ type: z.literal("local"), path: z.string().min(1).optional() }),
+    z.strictObject({
+      type: z.literal("cloud"),
+      organization: z.string().min(1),
+      workspace: z.string().min(1),
+      hostname: z.string().min(1).optional(),
+    }),
+  ],
+  { error: 'is not a backend type; use "local" or "cloud" (Terraform Cloud / HCP Terraform)' },
+);
+
+export const deploymentSchema = z.strictObject({
+  name: z.string().regex(DEPLOYMENT_NAME, { error: "is not a deployment name (3-40 lower-case letters, digits and '-')" }),
+  domain: domain("domain"),
+  /** Permanent: baked into every user ID. Defaults to the domain. */
+  server_name: domain("server_name").optional(),
+  target: z.enum(["aws", "onprem"], { error: 'is not a target; use "aws" or "onprem"' }),
+  scale: z.enum(SCALES, { error: `is not a scale; use one of ${SCALES.join(", ")}` }),
+  federation: z.boolean().default(false),
+  branding: z
+    .strictObject({
+      brand: z.string().min(1).default("Element"),
+      logo_url: z.url({ error: "is not a URL" }).optional(),
+      theme_color: z.string().regex(/^#[0-9a-fA-F]{6}$/, { error: "is not a colour like #0dbd8b" }).default("#0dbd8b"),
+    })
+    .default({ brand: "Element", theme_color: "#0dbd8b" }),
+  backend: backendSchema.default({ type: "local" }),
+  aws: awsSchema.optional(),
+  onprem: onpremSchema.optional(),
+});
+
+export type DeploymentInput = z.input<typeof deploymentSchema>;
+export type ParsedDeployment = z.output<typeof deploymentSchema>;
+export type HostInput = z.output<typeof hostSchema>;

@@ -1,0 +1,28 @@
+import { portLabel } from "../model/ports";
+import { hostPortRules } from "../model/topology";
+import { renderTemplate } from "../render";
+import type { RoleRenderer } from "./unit";
+
+/** The host's own layer: /etc/hosts for every cluster name, and the nftables firewall. */
+export const renderBase: RoleRenderer = ({ topology, host }) => {
+  const d = topology.deployment;
+  const entryAddress = d.target === "onprem" ? d.onprem.vip ?? host.address : "127.0.0.1";
+  const rules = hostPortRules(topology, host).flatMap(({ rule, sources }) => {
+    if (sources.length === 0) return [];
+    const saddr = sources.includes("0.0.0.0/0") ? "" : `ip saddr { ${sources.join(", ")} } `;
+    const match =
+      rule.protocol === "vrrp"
+        ? `${saddr}ip protocol vrrp`
+        : `${saddr}${rule.protocol} dport ${typeof rule.port === "number" ? rule.port : `${rule.port![0]}-${rule.port![1]}`}`;
+    return [{ match, purpose: `${portLabel(rule)} ${rule.purpose}` }];
+  });
+  return {
+    name: "base",
+    files: [
+      { path: "/etc/matrix-platform/base/hosts", content: renderTemplate("base/hosts.mustache", { deployment: d.name, hosts: topology.hosts, entryAddress, domain: d.domain }), mode: "0644" },
+      { path: "/etc/nftables.conf", content: renderTemplate("base/nftables.conf.mustache", { rules }), mode: "0755" },
+    ],
+    activate: renderTemplate("base/activate.sh.mustache", { host: host.name }),
+    packages: ["nftables", "curl", "ca-certificates", "prometheus-node-exporter"],
+  };
+};

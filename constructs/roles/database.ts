@@ -1,0 +1,63 @@
+import { SCALE_PRESETS } from "../model/scale";
+import { renderTemplate } from "../render";
+import type { RoleRenderer } from "./unit";
+import { commonView, members, synapseConnections } from "./view";
+
+/**
+ * Patroni's timing: a leader must renew its key within `ttl`, so a full loop plus two
+ * retries has to fit (Patroni refuses or flaps otherwise).
+ */
+export const PATRONI_TIMING = { ttl: 30, loopWait: 10, retryTimeout: 10 } as const;
+
+export const renderEtcd: RoleRenderer = ({ topology, host }) => {
+  const view = commonView(topology, host);
+  const initialCluster = members(topology, "etcd").map((m) => `${m.name}=http://${m.address}:2380`).join(",");
+  return {
+    name: "etcd",
+    files: [{ path: "/etc/default/etcd", content: renderTemplate("etcd/etcd.env.mustache", { ...view, initialCluster }), mode: "0644" }],
+    activate: renderTemplate("etcd/activate.sh.mustache", view),
+    packages: ["etcd-server", "etcd-client"],
+  };
+};
+
+export const renderPatroni: RoleRenderer = ({ topology, host }) => {
+  const view = commonView(topology, host);
+  const scale = topology.deployment.scale;
+  const memoryGiB = scale === "poc" ? 4 : SCALE_PRESETS[scale].sizes.patroni.memoryGiB;
+  const patroniView = {
+    ...view,
+    ...PATRONI_TIMING,
+    synchronousMode: true,
+    etcdHosts: members(topology, "etcd").map((m) => `${m.address}:2379`).join(","),
+    // Synapse's pool through PgBouncer plus room for replication, backups and admins.
+    maxConnections: synapseConnections(topology) + 50,
+    sharedBuffers: `${Math.floor(memoryGiB / 4)}GB`,
+    effectiveCacheSize: `${Math.floor((memoryGiB * 3) / 4)}GB`,
+    peers: members(topology, "patroni"),
+    backupHosts: members(topology, "backup"),
+  };
+  return {
+    name: "patroni",
+    files: [
+      { path: "/etc/patroni/config.yml", content: renderTemplate("patroni/patroni.yml.mustache", patroniView), mode: "0640" },
+      { path: "/etc/patroni/synapse-role.sql", content: renderTemplate("patroni/synapse-role.sql.mustache", view), mode: "0640" },
+    ],
+    activate: renderTemplate("patroni/activate.sh.mustache", view),
+    packages: ["patroni", "postgresql-15", "postgresql-client-15"],
+  };
+};
+
+export const renderPgbouncer: RoleRenderer = ({ topology, host }) => {
+  const view = commonView(topology, host);
+  const poolSize = synapseConnections(topology);
+  const pgbView = { ...view, poolSize, minPoolSize: Math.ceil(poolSize / 4), reservePoolSize: Math.ceil(poolSize / 10), maxClientConn: poolSize * 10 };
+  return {
+    name: "pgbouncer",
+    files: [
+      { path: "/etc/pgbouncer/pgbouncer.ini", content: renderTemplate("pgbouncer/pgbouncer.ini.mustache", pgbView), mode: "0640" },
+      { path: "/etc/pgbouncer/userlist.txt", content: renderTemplate("pgbouncer/userlist.txt.mustache", view), mode: "0600" },
+    ],
+    activate: renderTemplate("pgbouncer/activate.sh.mustache", view),
+    packages: ["pgbouncer"],
+  };
+};

@@ -1,0 +1,33 @@
+import type { Role } from "../model/roles";
+import type { Topology, TopologyHost } from "../model/topology";
+import { renderBase } from "./base";
+import { renderEtcd, renderPatroni, renderPgbouncer } from "./database";
+import { renderHaproxy, renderKeepalived } from "./edge";
+import { renderCoturn, renderLivekit, renderMinio, renderRedis } from "./media";
+import { renderBackup, renderMonitoring, renderSynapse } from "./operations";
+import { renderPoc } from "./poc";
+import type { RoleRenderer, RoleUnit } from "./unit";
+
+export const ROLE_RENDERERS: Readonly<Record<Role, RoleRenderer>> = {
+  etcd: renderEtcd,
+  patroni: renderPatroni,
+  pgbouncer: renderPgbouncer,
+  haproxy: renderHaproxy,
+  keepalived: renderKeepalived,
+  minio: renderMinio,
+  coturn: renderCoturn,
+  redis: renderRedis,
+  livekit: renderLivekit,
+  monitoring: renderMonitoring,
+  backup: renderBackup,
+  synapse: renderSynapse,
+  poc: renderPoc,
+};
+
+/** Everything a host gets: its base layer, then each of its roles in activation order. */
+export function hostUnits(topology: Topology, host: TopologyHost): RoleUnit[] {
+  const ctx = { topology, host };
+  return [renderBase(ctx), ...host.roles.map((r) => ROLE_RENDERERS[r](ctx))];
+}
+
+export type { RenderedFile, RoleUnit } from "./unit";

@@ -1,0 +1,70 @@
+import { hostsWithRole } from "../model/topology";
+import { renderTemplate } from "../render";
+import type { RoleRenderer } from "./unit";
+import { commonView, members } from "./view";
+
+/** Drives per object store node: 4 nodes x 4 drives form one erasure set. */
+export const MINIO_DRIVES = 4;
+
+export const renderMinio: RoleRenderer = ({ topology, host }) => {
+  const view = commonView(topology, host);
+  const nodes = members(topology, "minio");
+  const volumes = nodes.map((m) => `http://${m.name}:9000/srv/minio/disk{1...${MINIO_DRIVES}}`).join(" ");
+  const drivesTotal = nodes.length * MINIO_DRIVES;
+  // EC:4 for one set of 16 drives; smaller sets keep parity at half the drives at most.
+  const parity = Math.min(4, Math.floor(drivesTotal / 2));
+  const minioView = { ...view, volumes, nodeCount: nodes.length, drives: MINIO_DRIVES, parity };
+  return {
+    name: "minio",
+    files: [{ path: "/etc/default/minio", content: renderTemplate("minio/minio.env.mustache", minioView), mode: "0600" }],
+    activate: renderTemplate("minio/activate.sh.mustache", minioView),
+    packages: [],
+  };
+};
+
+export const renderCoturn: RoleRenderer = ({ topology, host }) => {
+  const view = commonView(topology, host);
+  const d = topology.deployment;
+  const [relayMin, relayMax] = d.target === "onprem" ? d.onprem.turnRelayPorts : [49152, 50151];
+  const allowedPeers = (d.target === "onprem" ? d.onprem.clientSubnets : []).map((cidr) => ({ range: cidrRange(cidr) }));
+  return {
+    name: "coturn",
+    files: [{ path: "/etc/turnserver.conf", content: renderTemplate("coturn/turnserver.conf.mustache", { ...view, relayMin, relayMax, allowedPeers }), mode: "0640" }],
+    activate: renderTemplate("coturn/activate.sh.mustache", view),
+    packages: ["coturn"],
+  };
+};
+
+/** 10.1.0.0/16 -> "10.1.0.0-10.1.255.255", the range syntax of Coturn's peer rules. */
+export function cidrRange(cidr: string): string {
+  const [ip, bits] = cidr.split("/");
+  const n = ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(bits));
+  const first = n - (n % size);
+  const fmt = (v: number) => [24, 16, 8, 0].map((s) => Math.floor(v / 2 ** s) % 256).join(".");
+  return `${fmt(first)}-${fmt(first + size - 1)}`;
+}
+
+export const renderRedis: RoleRenderer = ({ topology, host }) => {
+  const view = commonView(topology, host);
+  return {
+    name: "redis",
+    files: [{ path: "/etc/redis/redis.conf", content: renderTemplate("redis/redis.conf.mustache", view), mode: "0640" }],
+    activate: renderTemplate("redis/activate.sh.mustache", view),
+    packages: ["redis-server"],
+  };
+};
+
+export const renderLivekit: RoleRenderer = ({ topology, host }) => {
+  const view = commonView(topology, host);
+  const redisAddress = hostsWithRole(topology, "redis")[0]?.address ?? "127.0.0.1";
+  return {
+    name: "livekit",
+    files: [
+      { path: "/etc/livekit/livekit.yaml", content: renderTemplate("livekit/livekit.yaml.mustache", { ...view, redisAddress }), mode: "0640" },
+      { path: "/etc/default/lk-jwt-service", content: renderTemplate("livekit/lk-jwt-service.env.mustache", view), mode: "0640" },
+    ],
+    activate: renderTemplate("livekit/activate.sh.mustache", view),
+    packages: [],
+  };
+};

@@ -1,0 +1,78 @@
+import { renderTemplate } from "../render";
+import type { RoleRenderer } from "./unit";
+import { commonView } from "./view";
+
+/** Container images of the proof of concept, pinned. */
+export const POC_IMAGES = {
+  postgres: "postgres:15.10-bookworm",
+  synapse: "matrixdotorg/synapse:v1.163.2",
+  element: "vectorim/element-web:v1.11.100",
+  nginx: "nginx:1.28.0-bookworm",
+} as const;
+
+/** Where the stack lives on the host. */
+export const POC_ROOT = "/opt/matrix";
+
+/**
+ * The values that differ between the containers and a plain loopback run of the same
+ * config (the end-to-end test renders with its own; production uses these).
+ */
+export interface PocRuntime {
+  readonly dataDir: string;
+  readonly mediaDir: string;
+  readonly secretsDir: string;
+  readonly bindAddresses: string;
+  readonly dbHost: string;
+  readonly dbPort: number;
+  readonly listen: string;
+  readonly synapseUpstream: string;
+  readonly elementUpstream: string;
+  readonly wellKnownRoot: string;
+}
+
+export const CONTAINER_RUNTIME: PocRuntime = {
+  dataDir: "/data",
+  mediaDir: "/media",
+  secretsDir: "/secrets",
+  bindAddresses: "'0.0.0.0'",
+  dbHost: "postgres",
+  dbPort: 5432,
+  listen: "80",
+  synapseUpstream: "synapse:8008",
+  elementUpstream: "element:80",
+  wellKnownRoot: "/usr/share/nginx/well-known",
+};
+
+export function pocView(ctx: Parameters<RoleRenderer>[0], runtime: PocRuntime = CONTAINER_RUNTIME) {
+  const d = ctx.topology.deployment;
+  return {
+    ...commonView(ctx.topology, ctx.host),
+    ...runtime,
+    root: POC_ROOT,
+    images: POC_IMAGES,
+    federation: d.federation,
+    publicBaseUrl: `http://${d.domain}/`,
+    brand: d.branding.brand,
+    logoUrl: d.branding.logoUrl ?? "themes/element/img/logos/element-logo.svg",
+    themeColor: d.branding.themeColor,
+  };
+}
+
+export const renderPoc: RoleRenderer = (ctx) => {
+  const view = pocView(ctx);
+  const r = POC_ROOT;
+  return {
+    name: "poc",
+    files: [
+      { path: `${r}/docker-compose.yml`, content: renderTemplate("poc/docker-compose.yml.mustache", view), mode: "0644" },
+      { path: `${r}/synapse/homeserver.yaml`, content: renderTemplate("poc/homeserver.yaml.mustache", view), mode: "0644" },
+      { path: `${r}/synapse/log.config`, content: renderTemplate("poc/log.config.mustache", view), mode: "0644" },
+      { path: `${r}/nginx/matrix.conf`, content: renderTemplate("poc/nginx.conf.mustache", view), mode: "0644" },
+      { path: `${r}/nginx/well-known/client`, content: renderTemplate("poc/well-known-client.mustache", view), mode: "0644" },
+      { path: `${r}/element/config.json`, content: renderTemplate("poc/element-config.json.mustache", view), mode: "0644" },
+      { path: "/etc/systemd/system/matrix-stack.service", content: renderTemplate("poc/matrix-stack.service.mustache", view), mode: "0644" },
+    ],
+    activate: renderTemplate("poc/activate.sh.mustache", view),
+    packages: ["docker.io", "docker-compose", "openssl"],
+  };
+};

@@ -1,0 +1,34 @@
+import type { Role } from "../model/roles";
+import type { Topology, TopologyHost } from "../model/topology";
+import { sha256 } from "../render";
+
+/** A file a role puts on a host. Content may carry secret markers, never secret values. */
+export interface RenderedFile {
+  /** Absolute path on the host. */
+  readonly path: string;
+  readonly content: string;
+  /** Octal permission string, such as "0640". */
+  readonly mode: string;
+}
+
+/** Everything one role (or the host's own base layer) needs on one host. */
+export interface RoleUnit {
+  readonly name: Role | "base";
+  readonly files: readonly RenderedFile[];
+  /** Idempotent shell script run after the files are in place. */
+  readonly activate: string;
+  /** Debian packages the offline bundle must carry for this unit. */
+  readonly packages: readonly string[];
+}
+
+export interface RoleContext {
+  readonly topology: Topology;
+  readonly host: TopologyHost;
+}
+
+export type RoleRenderer = (ctx: RoleContext) => RoleUnit;
+
+/** The content hash that keys re-provisioning: exactly the unit's files and script. */
+export function unitHash(unit: RoleUnit): string {
+  return sha256(JSON.stringify({ files: unit.files, activate: unit.activate, packages: unit.packages }));
+}

@@ -1,0 +1,43 @@
+/**
+ * The CDKTF app: reads deployment files, builds one stack per deployment, synthesizes.
+ *
+ *   npx tsx main.ts [file-or-folder ...]     (default: $DEPLOYMENTS, else examples/)
+ *
+ * A mistake in a deployment file prints one line per problem and exits 2, before any
+ * stack is synthesized.
+ */
+import { App } from "cdktf";
+import { loadDeployments } from "./constructs/deployment/discover";
+import { DeploymentError } from "./constructs/deployment/errors";
+import { addDeploymentStack } from "./targets";
+
+export const DEFAULT_DEPLOYMENTS = ["examples"];
+
+export function deploymentArgs(argv: readonly string[], env: NodeJS.ProcessEnv): string[] {
+  if (argv.length > 0) return [...argv];
+  if (env.DEPLOYMENTS) return env.DEPLOYMENTS.split(/[,:]/).filter(Boolean);
+  return DEFAULT_DEPLOYMENTS;
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log("usage: main.ts [deployment.yaml | folder ...]\n  default: $DEPLOYMENTS (comma-separated), else examples/\n  writes the stacks to $CDKTF_OUTDIR or cdktf.out/");
+    return;
+  }
+  let deployments;
+  try {
+    deployments = loadDeployments(deploymentArgs(args, process.env));
+  } catch (e) {
+    if (e instanceof DeploymentError) {
+      for (const line of e.message.split("\n")) console.error(`error: ${line}`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const app = new App({ outdir: process.env.CDKTF_OUTDIR ?? "cdktf.out", skipValidation: false });
+  for (const d of deployments) addDeploymentStack(app, d);
+  app.synth();
+}
+
+if (require.main === module) main();

@@ -1,0 +1,12 @@
+import type { App, TerraformStack } from "cdktf";
+import type { Deployment } from "../constructs/deployment/model";
+import { buildTopology } from "../constructs/model/topology";
+import { AwsPocStack } from "./aws/stack";
+import { OnPremStack } from "./onprem/stack";
+
+/** One stack per deployment, named after it; the target decides how hosts come to exist. */
+export function addDeploymentStack(app: App, deployment: Deployment): TerraformStack {
+  const topology = buildTopology(deployment);
+  if (deployment.target === "aws") return new AwsPocStack(app, deployment.name, { topology: { ...topology, deployment } });
+  return new OnPremStack(app, deployment.name, { topology: { ...topology, deployment } });
+}

@@ -1,0 +1,77 @@
+import { File } from "@cdktf/provider-local/lib/file";
+import { Resource } from "@cdktf/provider-null/lib/resource";
+import type { ITerraformDependable, SSHProvisionerConnection } from "cdktf";
+import { Construct } from "constructs";
+import { SECRET_MARKER } from "../../constructs/render";
+import { unitHash, type RoleUnit } from "../../constructs/roles/unit";
+import { toTerraformString } from "../shared/terraform-text";
+
+export interface RoleProvisionerProps {
+  readonly hostName: string;
+  readonly unit: RoleUnit;
+  readonly connection: SSHProvisionerConnection;
+  /** Run commands through sudo (the SSH user is not root). */
+  readonly sudo: boolean;
+  /** Folder, relative to the stack, where the rendered files are also written for review. */
+  readonly renderedDir: string;
+  readonly dependsOn: readonly ITerraformDependable[];
+}
+
+/** Shell-quotes a path for the generated install script. */
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * One role on one host: a null_resource that uploads the role's files to a private
+ * staging folder, installs them in place and runs the role's idempotent activation.
+ * Its trigger is the hash of exactly those files and that script, so an unchanged role
+ * plans to no change and a changed one re-runs alone.
+ */
+export class RoleProvisioner extends Construct {
+  readonly resource: Resource;
+  /** SHA-256 of the role's files, script and packages: the re-provisioning key. */
+  readonly contentHash: string;
+
+  constructor(scope: Construct, id: string, props: RoleProvisionerProps) {
+    super(scope, id);
+    const { unit, hostName } = props;
+    const stage = `/var/tmp/matrix-platform/${unit.name}`;
+    this.contentHash = unitHash(unit);
+
+    // Review copies for plan approval: the real text, with each secret shown by name
+    // only, so `plan` prints the full config diff and never a secret value.
+    unit.files.forEach((f, i) => {
+      const copy = new File(this, `rendered-${i}`, {
+        filename: `${props.renderedDir}/${hostName}${f.path}`,
+        content: toTerraformString(f.content.replace(SECRET_MARKER, "<secret:$1>")),
+        filePermission: "0640",
+      });
+      copy.overrideLogicalId(`${hostName}_${unit.name}${f.path.replace(/[^A-Za-z0-9]+/g, "_")}`);
+    });
+
+    const install = [
+      "#!/bin/sh",
+      `# Installs the files of ${unit.name} on ${hostName}, then activates it.`,
+      "set -eu",
+      ...unit.files.map((f, i) => `install -D -m ${f.mode} ${q(`${stage}/file-${i}`)} ${q(f.path)}`),
+      `sh ${q(`${stage}/activate.sh`)}`,
+      `rm -rf ${q(stage)}`,
+      "",
+    ].join("\n");
+    const run = props.sudo ? "sudo -n sh" : "sh";
+
+    this.resource = new Resource(this, "provision", {
+      triggers: { host: hostName, role: unit.name, content_sha256: this.contentHash },
+      connection: props.connection,
+      dependsOn: [...props.dependsOn],
+      provisioners: [
+        { type: "remote-exec", inline: [`rm -rf ${stage} && mkdir -p -m 0700 ${stage}`] },
+        ...unit.files.map((f, i) => ({ type: "file" as const, content: toTerraformString(f.content), destination: `${stage}/file-${i}` })),
+        { type: "file", content: toTerraformString(unit.activate), destination: `${stage}/activate.sh` },
+        { type: "file", content: toTerraformString(install), destination: `${stage}/install.sh` },
+        { type: "remote-exec", inline: [`${run} ${stage}/install.sh`] },
+      ],
+    });
+    // Readable addresses in plans: null_resource.db1_patroni, not a hashed construct path.
+    this.resource.overrideLogicalId(`${hostName}_${unit.name}`);
+  }
+}

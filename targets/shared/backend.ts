@@ -1,0 +1,15 @@
+import { CloudBackend, LocalBackend, NamedCloudWorkspace, type TerraformStack } from "cdktf";
+import type { Backend } from "../../constructs/deployment/model";
+
+/** State goes to Terraform Cloud (HCP Terraform) or a local file named after the deployment. */
+export function configureBackend(stack: TerraformStack, name: string, backend: Backend): void {
+  if (backend.type === "cloud") {
+    new CloudBackend(stack, {
+      organization: backend.organization,
+      workspaces: new NamedCloudWorkspace(backend.workspace),
+      ...(backend.hostname ? { hostname: backend.hostname } : {}),
+    });
+  } else {
+    new LocalBackend(stack, { path: backend.path ?? `terraform.${name}.tfstate` });
+  }
+}

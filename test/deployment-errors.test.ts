@@ -1,0 +1,125 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseDeployment } from "../constructs/deployment/load";
+import { DeploymentError } from "../constructs/deployment/errors";
+import { editedExample, ROOT, type ExampleName } from "./helpers/examples";
+
+type Edit = (doc: ReturnType<typeof import("yaml").parseDocument>) => void;
+
+function problemsOf(yamlText: string): readonly string[] {
+  try {
+    parseDeployment(yamlText);
+  } catch (e) {
+    if (e instanceof DeploymentError) return e.problems;
+    throw e;
+  }
+  throw new Error("the deployment was accepted");
+}
+
+/** Every message a user can get, with the edit that provokes it (one mistake each). */
+const CASES: ReadonlyArray<[string, ExampleName, Edit, string]> = [
+  ["bad IP address", "onprem-small", (d) => d.setIn(["onprem", "hosts", 3, "address"], "10.0.0.300"), 'onprem.hosts[3].address: "10.0.0.300" is not an IPv4 address'],
+  ["missing domain", "onprem-small", (d) => d.deleteIn(["domain"]), "domain: is required (string)"],
+  ["bad domain", "aws-poc", (d) => d.setIn(["domain"], "chat_z3r0d3v"), 'domain: "chat_z3r0d3v" is not a valid domain (lower-case DNS name such as chat.example.com)'],
+  ["bad server_name", "aws-poc", (d) => d.setIn(["server_name"], "Chat.Example"), 'server_name: "Chat.Example" is not a valid server_name (lower-case DNS name such as chat.example.com)'],
+  ["unknown role", "onprem-small", (d) => { d.deleteIn(["onprem", "hosts", 0, "group"]); d.setIn(["onprem", "hosts", 0, "roles"], ["synapse", "postgres"]); }, 'onprem.hosts[0].roles[1]: "postgres" is not a role; roles are: etcd, patroni, pgbouncer, haproxy, keepalived, minio, coturn, redis, livekit, monitoring, backup, synapse, poc'],
+  ["unknown group", "onprem-small", (d) => d.setIn(["onprem", "hosts", 0, "group"], "app"), 'onprem.hosts[0].group: "app" is not a role group; groups are: database, load_balancer, object_store, turn, media, monitoring, backup, synapse, poc'],
+  ["both roles and group", "onprem-small", (d) => d.setIn(["onprem", "hosts", 0, "roles"], ["synapse"]), "onprem.hosts[0]: has both roles and group; give one: roles lists roles, group (such as synapse) is the placement rule"],
+  ["neither roles nor group", "onprem-small", (d) => d.deleteIn(["onprem", "hosts", 0, "group"]), "onprem.hosts[0].roles: is required (or a group such as database); a host must carry at least one role"],
+  ["duplicate host name", "onprem-small", (d) => d.setIn(["onprem", "hosts", 2, "name"], "db1"), 'onprem.hosts[2].name: "db1" is already the name of onprem.hosts[1]; host names must be unique'],
+  ["duplicate address", "onprem-small", (d) => d.setIn(["onprem", "hosts", 2, "address"], "10.10.2.11"), 'onprem.hosts[2].address: "10.10.2.11" is already the address of onprem.hosts[1]; each host needs its own address'],
+  ["bad host name", "onprem-small", (d) => d.setIn(["onprem", "hosts", 0, "name"], "Synapse_1"), `onprem.hosts[0].name: "Synapse_1" is not a host name (lower-case letters, digits and '-', starting with a letter)`],
+  ["even etcd count", "onprem-small", (d) => d.addIn(["onprem", "hosts"], { name: "db4", address: "10.10.2.14", group: "database" }), "onprem.hosts: etcd is on 4 hosts (db1, db2, db3, db4); it needs an odd number (3, 5, ...) for quorum: add or remove one"],
+  ["too few etcd", "onprem-small", (d) => { d.setIn(["onprem", "hosts", 3, "group"], undefined); d.deleteIn(["onprem", "hosts", 3, "group"]); d.setIn(["onprem", "hosts", 3, "roles"], ["patroni", "pgbouncer"]); }, "onprem.hosts: etcd is on 2 host(s) (db1, db2); scale small needs at least 3: add hosts with this role"],
+  ["too few object store nodes", "onprem-small", (d) => d.deleteIn(["onprem", "hosts", 9]), "onprem.hosts: minio is on 3 host(s) (obj1, obj2, obj3); scale small needs at least 4: add hosts with this role"],
+  ["too few TURN nodes for large", "onprem-large", (d) => d.deleteIn(["onprem", "hosts", 12]), "onprem.hosts: coturn is on 2 host(s) (turn1, turn2); scale large needs at least 3: add hosts with this role"],
+  ["pgbouncer away from patroni", "onprem-small", (d) => { d.deleteIn(["onprem", "hosts", 3, "group"]); d.setIn(["onprem", "hosts", 3, "roles"], ["etcd", "patroni"]); }, "onprem.hosts: pgbouncer is on db1, db2 but patroni is on db1, db2, db3; they must be on the same hosts (PgBouncer pools the connections of the PostgreSQL next to it): use group: database"],
+  ["missing VIP", "onprem-small", (d) => d.deleteIn(["onprem", "vip"]), "onprem.vip: is required at scale small: a free address in the load balancers' subnet, held by Keepalived"],
+  ["VIP is a host", "onprem-small", (d) => d.setIn(["onprem", "vip"], "10.10.3.11"), 'onprem.hosts[4].address: "10.10.3.11" is the VIP; the VIP must be a free address that Keepalived moves between the load balancers'],
+  ["bad subnet", "onprem-small", (d) => d.setIn(["onprem", "client_subnets", 0], "10.10.0.0"), 'onprem.client_subnets[0]: "10.10.0.0" is not an IPv4 CIDR block (such as 10.0.0.0/16)'],
+  ["no admin subnet", "onprem-small", (d) => d.setIn(["onprem", "admin_subnets"], []), "onprem.admin_subnets: [] needs at least one subnet"],
+  ["reversed relay range", "onprem-small", (d) => d.setIn(["onprem", "turn_relay_ports"], [50000, 49000]), "onprem.turn_relay_ports: [50000,49000] is not a range; give [lowest, highest]"],
+  ["relay port out of range", "onprem-small", (d) => d.setIn(["onprem", "turn_relay_ports"], [49152, 70000]), "onprem.turn_relay_ports[1]: 70000 is not a port number (1-65535)"],
+  ["unknown field", "onprem-small", (d) => d.setIn(["onprem", "hosts", 0, "rolez"], ["synapse"]), 'onprem.hosts[0]: unknown field "rolez"; check the spelling against the deployment file reference in the README'],
+  ["unknown target", "aws-poc", (d) => d.setIn(["target"], "gcp"), 'target: "gcp" is not a target; use "aws" or "onprem"'],
+  ["unknown scale", "onprem-small", (d) => d.setIn(["scale"], "huge"), 'scale: "huge" is not a scale; use one of poc, small, medium, large'],
+  ["HA scale on AWS", "aws-poc", (d) => d.setIn(["scale"], "small"), 'scale: "small" is not available on target "aws"; the AWS target is the single-instance proof of concept: use scale: poc'],
+  ["aws section missing", "aws-poc", (d) => d.deleteIn(["aws"]), 'aws: is required when target is "aws" (region, ssh_cidr, alarm_email, monthly_budget_usd)'],
+  ["onprem section on aws", "aws-poc", (d) => d.setIn(["onprem"], { client_subnets: ["10.0.0.0/8"], admin_subnets: ["10.0.0.0/8"], hosts: [{ name: "a", address: "10.0.0.1", group: "poc" }] }), 'onprem: is only for target "onprem"; remove it or set target: onprem'],
+  ["onprem section missing", "onprem-small", (d) => d.deleteIn(["onprem"]), 'onprem: is required when target is "onprem" (client_subnets, admin_subnets, hosts)'],
+  ["SSH open to the world", "aws-poc", (d) => d.setIn(["aws", "ssh_cidr"], "0.0.0.0/0"), 'aws.ssh_cidr: "0.0.0.0/0" opens SSH to the whole internet; use your own address range (such as 203.0.113.7/32) or set aws.allow_ssh_from_anywhere: true'],
+  ["bad region", "aws-poc", (d) => d.setIn(["aws", "region"], "Frankfurt"), 'aws.region: "Frankfurt" is not an AWS region (such as eu-central-1)'],
+  ["bad e-mail", "aws-poc", (d) => d.setIn(["aws", "alarm_email"], "ops-at-example"), 'aws.alarm_email: "ops-at-example" is not an e-mail address'],
+  ["negative budget", "aws-poc", (d) => d.setIn(["aws", "monthly_budget_usd"], -5), "aws.monthly_budget_usd: -5 must be a positive amount in USD"],
+  ["small root volume", "aws-poc", (d) => d.setIn(["aws", "root_volume_gb"], 8), "aws.root_volume_gb: 8 must be at least 30 (GB)"],
+  ["bad instance type", "aws-poc", (d) => d.setIn(["aws", "instance_type"], "large"), 'aws.instance_type: "large" is not an EC2 instance type (such as t3.large)'],
+  ["bad theme colour", "aws-poc", (d) => d.setIn(["branding", "theme_color"], "green"), 'branding.theme_color: "green" is not a colour like #0dbd8b'],
+  ["bad backend", "aws-poc", (d) => d.setIn(["backend", "type"], "s3"), 'backend.type: "s3" is not a backend type; use "local" or "cloud" (Terraform Cloud / HCP Terraform)'],
+  ["cloud backend without workspace", "aws-poc", (d) => d.setIn(["backend"], { type: "cloud", organization: "z3r0d3v" }), "backend.workspace: is required (string)"],
+  ["bad deployment name", "aws-poc", (d) => d.setIn(["name"], "My POC"), `name: "My POC" is not a deployment name (3-40 lower-case letters, digits and '-')`],
+  ["wrong type", "onprem-small", (d) => d.setIn(["federation"], "yes"), 'federation: "yes" is a string; expected boolean'],
+  ["poc with two hosts", "onprem-poc", (d) => d.addIn(["onprem", "hosts"], { name: "matrix2", address: "10.10.1.11", group: "poc" }), "onprem.hosts: scale poc runs on exactly one host with group: poc; found 2 host(s) (matrix1: poc; matrix2: poc); use scale small or larger for the HA cluster"],
+  ["poc role in HA", "onprem-small", (d) => d.setIn(["onprem", "hosts", 0, "group"], "poc"), "onprem.hosts[0]: carries poc, the all-in-one stack of scale poc; at scale small use the HA roles or groups"],
+];
+
+describe("deployment file mistakes get one clear line each", () => {
+  test.each(CASES)("%s", (_title, example, edit, expected) => {
+    const problems = problemsOf(editedExample(example, edit));
+    expect(problems).toContain(expected);
+  });
+
+  test("a single mistake gives exactly one line", () => {
+    expect(problemsOf(editedExample("onprem-small", (d) => d.setIn(["onprem", "hosts", 3, "address"], "10.0.0.300")))).toHaveLength(1);
+  });
+
+  test("YAML syntax errors name the line", () => {
+    expect(problemsOf("name: a\n  domain: [b")[0]).toMatch(/^line \d+, column \d+: not valid YAML: /);
+  });
+
+  test("duplicate keys are refused, not silently overwritten", () => {
+    expect(problemsOf("name: abc\nname: abd\n")[0]).toMatch(/not valid YAML: Map keys must be unique/);
+  });
+
+  test("a file that is not a mapping", () => {
+    expect(problemsOf("- a\n- b\n")).toEqual(["(top level): the file must be a YAML mapping of fields (name, domain, target, scale, ...)"]);
+  });
+});
+
+describe("main.ts refuses a broken deployment before synthesizing", () => {
+  const dir = mkdtempSync(join(tmpdir(), "deploy-"));
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "main.ts"), ...args], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, CDKTF_OUTDIR: join(dir, "out") },
+    });
+
+  test("exit code 2, one line on stderr, no stack trace, nothing written", () => {
+    const file = join(dir, "bad.yaml");
+    writeFileSync(file, editedExample("onprem-small", (d) => d.setIn(["onprem", "hosts", 3, "address"], "10.0.0.300")));
+    const result = run(file);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split("\n")).toEqual([`error: ${file}: onprem.hosts[3].address: "10.0.0.300" is not an IPv4 address`]);
+    expect(result.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    expect(spawnSync("ls", [join(dir, "out")]).status).not.toBe(0);
+  });
+
+  test("a missing file is a clear error too", () => {
+    const result = run(join(dir, "nope.yaml"));
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toBe(`error: ${join(dir, "nope.yaml")}: cannot read the file (ENOENT)`);
+  });
+
+  test("two deployments with one name are refused", () => {
+    const a = join(dir, "a.yaml");
+    const b = join(dir, "b.yaml");
+    const text = editedExample("aws-poc", () => undefined);
+    writeFileSync(a, text);
+    writeFileSync(b, text);
+    const result = run(a, b);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toBe(`error: ${b}: name: "z3r0d3v-poc" is already the name of ${a}; each deployment needs its own name (it names the stack and its state)`);
+  });
+});
