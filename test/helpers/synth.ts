@@ -1,0 +1,24 @@
+import { Testing } from "cdktf";
+import type { Deployment } from "../../constructs/deployment/model";
+import { addDeploymentStack } from "../../targets";
+
+export interface SynthResult {
+  /** The synthesized JSON text, as `cdktf synth` writes it. */
+  readonly json: string;
+  readonly config: TerraformJson;
+}
+
+export interface TerraformJson {
+  readonly terraform: Record<string, any>;
+  readonly provider: Record<string, any[]>;
+  readonly resource: Record<string, Record<string, any>>;
+  readonly data?: Record<string, Record<string, any>>;
+  readonly output: Record<string, any>;
+}
+
+export function synth(deployment: Deployment): SynthResult {
+  const app = Testing.app();
+  const stack = addDeploymentStack(app, deployment);
+  const json = Testing.synth(stack);
+  return { json, config: JSON.parse(json) };
+}

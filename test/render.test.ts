@@ -1,0 +1,148 @@
+import { parse as parseYaml } from "yaml";
+import { buildTopology, type Topology } from "../constructs/model/topology";
+import { SECRET_MARKER } from "../constructs/render";
+import { hostUnits, type RoleUnit } from "../constructs/roles";
+import { EXAMPLES, loadExample } from "./helpers/examples";
+
+const unitsOf = (t: Topology, host: string): RoleUnit[] => hostUnits(t, t.hosts.find((h) => h.name === host)!);
+const fileOf = (units: RoleUnit[], path: string): string => {
+  const f = units.flatMap((u) => u.files).find((x) => x.path === path);
+  if (!f) throw new Error(`no file ${path}`);
+  return f.content;
+};
+
+describe("rendering", () => {
+  test.each(EXAMPLES)("%s: the same deployment renders byte-identical files", (name) => {
+    const once = buildTopology(loadExample(name));
+    const twice = buildTopology(loadExample(name));
+    expect(JSON.stringify(twice.hosts.map((h) => hostUnits(twice, h)))).toBe(JSON.stringify(once.hosts.map((h) => hostUnits(once, h))));
+  });
+
+  test.each(EXAMPLES)("%s: no template placeholder is left unrendered and every file has content", (name) => {
+    const t = buildTopology(loadExample(name));
+    for (const h of t.hosts) {
+      for (const u of hostUnits(t, h)) {
+        for (const f of [...u.files.map((x) => x.content), u.activate]) {
+          expect(f).not.toMatch(/\{\{/);
+          expect(f.trim().length).toBeGreaterThan(10);
+        }
+      }
+    }
+  });
+
+  test("secrets appear only as markers, never as values", () => {
+    const t = buildTopology(loadExample("onprem-small"));
+    const pgb = unitsOf(t, "db1");
+    expect(fileOf(pgb, "/etc/pgbouncer/userlist.txt")).toBe('"synapse" "@@secret:synapse_db@@"\n"pgbouncer_admin" "@@secret:pgbouncer_auth@@"\n');
+    const markers = t.hosts.flatMap((h) => hostUnits(t, h)).flatMap((u) => u.files).flatMap((f) => [...f.content.matchAll(SECRET_MARKER)].map((m) => m[1]));
+    expect(new Set(markers).size).toBeGreaterThan(8);
+  });
+});
+
+describe("facts the configs must get right", () => {
+  const small = buildTopology(loadExample("onprem-small"));
+  const db1 = unitsOf(small, "db1");
+
+  test("Patroni: etcd3 DCS, pg_rewind, slots, loop_wait + 2*retry_timeout <= ttl, C locale", () => {
+    const cfg = parseYaml(fileOf(db1, "/etc/patroni/config.yml"));
+    expect(cfg.etcd3.hosts).toBe("10.10.2.11:2379,10.10.2.12:2379,10.10.2.13:2379");
+    expect(cfg.etcd).toBeUndefined();
+    const dcs = cfg.bootstrap.dcs;
+    expect(dcs.loop_wait + 2 * dcs.retry_timeout).toBeLessThanOrEqual(dcs.ttl);
+    expect(dcs.postgresql.use_pg_rewind).toBe(true);
+    expect(dcs.postgresql.use_slots).toBe(true);
+    expect(cfg.bootstrap.initdb).toEqual([{ encoding: "UTF8" }, { locale: "C" }, "data-checksums"]);
+    // (4 sync + 2 generic + 2 federation senders + 1 event persister + main) x 10 + 50
+    expect(dcs.postgresql.parameters.max_connections).toBe(150);
+  });
+
+  test("the Synapse database is created UTF8 with C collation from template0", () => {
+    const activate = db1.find((u) => u.name === "patroni")!.activate;
+    expect(activate).toContain("createdb -h 127.0.0.1 --encoding=UTF8 --locale=C --template=template0 --owner=synapse synapse");
+  });
+
+  test("PgBouncer pools in transaction mode with DISCARD ALL, sized from the workers", () => {
+    const ini = fileOf(db1, "/etc/pgbouncer/pgbouncer.ini");
+    expect(ini).toMatch(/^pool_mode = transaction$/m);
+    expect(ini).toMatch(/^server_reset_query = DISCARD ALL$/m);
+    expect(ini).toMatch(/^default_pool_size = 100$/m);
+    expect(ini).not.toMatch(/max_prepared_statements/);
+  });
+
+  test("HAProxy checks Patroni's REST API and PgBouncer, and sends traffic to PgBouncer", () => {
+    const cfg = fileOf(unitsOf(small, "lb1"), "/etc/haproxy/haproxy.cfg");
+    expect(cfg).toMatch(/listen postgres_primary\n\tmode tcp\n\tbind \*:5000/);
+    expect(cfg).toContain("http-check send meth GET uri /primary");
+    expect(cfg).toContain("http-check send meth GET uri /replica");
+    expect(cfg).toContain("http-check connect port 6432");
+    expect(cfg).toContain("server db1 10.10.2.11:6432 check");
+  });
+
+  test("every host maps the domain to the VIP", () => {
+    for (const host of ["synapse1", "db2", "turn1"]) {
+      expect(fileOf(unitsOf(small, host), "/etc/matrix-platform/base/hosts")).toMatch(/^10\.10\.3\.100\tchat\.z3r0d3v\.com$/m);
+    }
+  });
+
+  test("Coturn keeps TCP relay, uses the shared secret, and never denies the client subnets", () => {
+    const conf = fileOf(unitsOf(small, "turn1"), "/etc/turnserver.conf");
+    expect(conf).not.toMatch(/no-tcp-relay/);
+    expect(conf).toMatch(/^use-auth-secret$/m);
+    expect(conf).toMatch(/^allowed-peer-ip=10\.10\.0\.0-10\.10\.255\.255$/m);
+    expect(conf).toMatch(/^min-port=49152$/m);
+    expect(conf).toMatch(/^max-port=50151$/m);
+  });
+
+  test("LiveKit announces its own address (no STUN) and shares Redis", () => {
+    const cfg = parseYaml(fileOf(unitsOf(small, "rtc2"), "/etc/livekit/livekit.yaml"));
+    expect(cfg.rtc.node_ip).toBe("10.10.6.12");
+    expect(cfg.rtc.use_external_ip).toBe(false);
+    expect(cfg.redis.address).toBe("10.10.6.11:6379");
+  });
+
+  test("the firewall drops by default and names sources per port", () => {
+    const nft = fileOf(unitsOf(small, "db1"), "/etc/nftables.conf");
+    expect(nft).toContain("type filter hook input priority filter; policy drop;");
+    expect(nft).toContain('ip saddr { 10.10.3.11, 10.10.3.12 } tcp dport 6432 accept comment "6432/tcp PgBouncer (reached through HAProxy)"');
+    expect(nft).toContain('ip saddr { 10.10.99.0/24 } tcp dport 22 accept');
+  });
+
+  test("the Synapse host gets the worker counts of its scale", () => {
+    const large = buildTopology(loadExample("onprem-large"));
+    const vars = parseYaml(fileOf(unitsOf(large, "synapse1"), "/opt/matrix-platform/inventory/host_vars/chat.z3r0d3v.com/vars.yml"));
+    expect(vars.matrix_synapse_workers_preset).toBe("specialized-workers");
+    expect(vars.matrix_synapse_workers_sync_workers_count).toBe(8);
+    expect(vars.matrix_synapse_database_host).toBe("10.10.3.100");
+  });
+});
+
+describe("proof-of-concept stack", () => {
+  const units = unitsOf(buildTopology(loadExample("aws-poc")), "server");
+
+  test("PostgreSQL is initialised UTF8 with C collation and ctype", () => {
+    const compose = parseYaml(fileOf(units, "/opt/matrix/docker-compose.yml"));
+    expect(compose.services.postgres.environment.POSTGRES_INITDB_ARGS).toBe("--encoding=UTF8 --lc-collate=C --lc-ctype=C");
+    expect(compose.services.synapse.depends_on.postgres.condition).toBe("service_healthy");
+  });
+
+  test("registration needs a token; the server name is the deployment's", () => {
+    const hs = parseYaml(fileOf(units, "/opt/matrix/synapse/homeserver.yaml"));
+    expect(hs.enable_registration).toBe(true);
+    expect(hs.registration_requires_token).toBe(true);
+    expect(hs.server_name).toBe("chat.z3r0d3v.com");
+    expect(hs.federation_domain_whitelist).toEqual([]);
+  });
+
+  test("nginx proxies without a trailing slash, HTTP only, no HSTS", () => {
+    const conf = fileOf(units, "/opt/matrix/nginx/matrix.conf");
+    expect(conf).toContain("proxy_pass http://synapse:8008;");
+    expect(conf).not.toMatch(/return 301|Strict-Transport-Security|listen 443/);
+    expect(conf).toContain("location ~ ^(/_matrix|/_synapse/client)");
+  });
+
+  test("Element points at the homeserver with the deployment's branding", () => {
+    const cfg = JSON.parse(fileOf(units, "/opt/matrix/element/config.json"));
+    expect(cfg.default_server_config["m.homeserver"]).toEqual({ base_url: "http://chat.z3r0d3v.com/", server_name: "chat.z3r0d3v.com" });
+    expect(cfg.brand).toBe("Z3r0d3v Chat");
+  });
+});
