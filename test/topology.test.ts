@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { topologyReference } from "../constructs/docs/reference";
 import { HOST_PORTS } from "../constructs/model/ports";
 import { HA_ROLES, ROLE_ORDER } from "../constructs/model/roles";
 import { SCALE_PRESETS } from "../constructs/model/scale";
@@ -101,5 +104,11 @@ describe("AWS", () => {
     const t = buildTopology(loadExample("aws-poc"));
     expect(t.hosts.map((h) => h.roles)).toEqual([["poc"]]);
     expect(t.workers).toBeUndefined();
+  });
+});
+
+describe("generated guide", () => {
+  test("help/topology.md is what the model generates (run `npm run docs` after changing the model)", () => {
+    expect(readFileSync(join(__dirname, "..", "help", "topology.md"), "utf8")).toBe(topologyReference());
   });
 });
