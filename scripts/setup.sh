@@ -19,5 +19,5 @@ scripts/opentofu.sh >/dev/null
 
 # Programs the tests run for real (Debian packages, PyPI tools): one script per concern.
 for deps in scripts/deps/*.sh; do
-  [ -e "$deps" ] && bash "$deps"
+  if [ -e "$deps" ]; then bash "$deps"; fi
 done
