@@ -3,7 +3,8 @@ import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ROLE_GROUPS, ROLE_ORDER, type Role, type RoleGroup } from "../model/roles";
 import { DeploymentError, problem } from "./errors";
-import type { Bastion, Deployment, InventoryHost, OnPremDeployment, SshAccess } from "./model";
+import { instanceMemoryGiB, KNOWN_FAMILIES, MIN_MEMORY_GIB } from "./instance-types";
+import type { AwsSettings, Bastion, Deployment, InventoryHost, OnPremDeployment, SshAccess } from "./model";
 import { deploymentSchema, type ParsedDeployment } from "./schema";
 import { checkPlacement } from "./placement-rules";
 
@@ -89,6 +90,34 @@ function placeRedisWithFirstLiveKit(hosts: InventoryHost[]): void {
   hosts[i] = { ...hosts[i], roles: ROLE_ORDER.filter((r) => roles.has(r)) };
 }
 
+function awsSettings(a: NonNullable<ParsedDeployment["aws"]>): AwsSettings {
+  const at = (field: string) => ["aws", field];
+  const memory = instanceMemoryGiB(a.instance_type);
+  if (memory === undefined) {
+    throw new DeploymentError([problem(at("instance_type"), a.instance_type, `is not an x86_64 type this target knows; use a size of ${KNOWN_FAMILIES.join(", ")} (such as t3.large)`)]);
+  }
+  if (memory < MIN_MEMORY_GIB) {
+    throw new DeploymentError([problem(at("instance_type"), a.instance_type, `has ${memory} GiB of memory; the stack needs at least ${MIN_MEMORY_GIB} GiB: use t3.medium or larger (t3.large recommended)`)]);
+  }
+  if (a.ssm_only && a.ssh_cidr) throw new DeploymentError([problem(at("ssh_cidr"), a.ssh_cidr, "is set but aws.ssm_only closes SSH; remove one of them")]);
+  if (!a.ssm_only && !a.ssh_cidr) throw new DeploymentError([problem(at("ssh_cidr"), undefined, "is required (your address range for SSH, such as 203.0.113.7/32), or set aws.ssm_only: true")]);
+  if (a.ssh_cidr?.endsWith("/0") && !a.allow_ssh_from_anywhere) {
+    throw new DeploymentError([problem(at("ssh_cidr"), a.ssh_cidr, "opens SSH to the whole internet; use your own address range (such as 203.0.113.7/32) or set aws.allow_ssh_from_anywhere: true")]);
+  }
+  return {
+    region: a.region,
+    instanceType: a.instance_type,
+    ssh: a.ssh_cidr ? { kind: "cidr", cidr: a.ssh_cidr } : { kind: "ssm-only" },
+    alarmEmail: a.alarm_email,
+    monthlyBudgetUsd: a.monthly_budget_usd,
+    rootVolumeGb: a.root_volume_gb,
+    keepRootVolume: a.keep_root_volume,
+    weeklySnapshots: a.weekly_snapshots,
+    logRetentionDays: a.log_retention_days,
+    ...(a.kms_key_arn ? { kmsKeyArn: a.kms_key_arn } : {}),
+  };
+}
+
 function toDeployment(d: ParsedDeployment, source?: string): Deployment {
   const base = {
     name: d.name,
@@ -103,22 +132,7 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
     if (d.onprem) throw new DeploymentError([problem(["onprem"], undefined, 'is only for target "onprem"; remove it or set target: onprem')]);
     if (!d.aws) throw new DeploymentError([problem(["aws"], undefined, 'is required when target is "aws" (region, ssh_cidr, alarm_email, monthly_budget_usd)')]);
     if (d.scale !== "poc") throw new DeploymentError([problem(["scale"], d.scale, 'is not available on target "aws"; the AWS target is the single-instance proof of concept: use scale: poc')]);
-    if (d.aws.ssh_cidr.endsWith("/0") && !d.aws.allow_ssh_from_anywhere) {
-      throw new DeploymentError([problem(["aws", "ssh_cidr"], d.aws.ssh_cidr, "opens SSH to the whole internet; use your own address range (such as 203.0.113.7/32) or set aws.allow_ssh_from_anywhere: true")]);
-    }
-    return {
-      ...base,
-      target: "aws",
-      scale: "poc",
-      aws: {
-        region: d.aws.region,
-        instanceType: d.aws.instance_type,
-        sshCidr: d.aws.ssh_cidr,
-        alarmEmail: d.aws.alarm_email,
-        monthlyBudgetUsd: d.aws.monthly_budget_usd,
-        rootVolumeGb: d.aws.root_volume_gb,
-      },
-    };
+    return { ...base, target: "aws", scale: "poc", aws: awsSettings(d.aws) };
   }
   if (d.aws) throw new DeploymentError([problem(["aws"], undefined, 'is only for target "aws"; remove it or set target: aws')]);
   if (!d.onprem) throw new DeploymentError([problem(["onprem"], undefined, 'is required when target is "onprem" (client_subnets, admin_subnets, hosts)')]);

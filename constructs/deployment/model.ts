@@ -46,10 +46,15 @@ interface DeploymentBase {
 export interface AwsSettings {
   readonly region: string;
   readonly instanceType: string;
-  readonly sshCidr: string;
+  /** SSH from this range, or no SSH at all (Session Manager only). */
+  readonly ssh: { readonly kind: "cidr"; readonly cidr: string } | { readonly kind: "ssm-only" };
   readonly alarmEmail: string;
   readonly monthlyBudgetUsd: number;
   readonly rootVolumeGb: number;
+  readonly keepRootVolume: boolean;
+  readonly kmsKeyArn?: string;
+  readonly weeklySnapshots: boolean;
+  readonly logRetentionDays: number;
 }
 
 export interface AwsDeployment extends DeploymentBase {

@@ -62,11 +62,21 @@ export const awsSchema = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "is not an AWS region (such as eu-central-1)" }),
   instance_type: z.string().regex(/^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$/, { error: "is not an EC2 instance type (such as t3.large)" }).default("t3.large"),
   /** The operator's address range for SSH; 0.0.0.0/0 is refused unless allow_ssh_from_anywhere. */
-  ssh_cidr: cidr,
+  ssh_cidr: cidr.optional(),
   allow_ssh_from_anywhere: z.boolean().default(false),
+  /** Close port 22 entirely; operators use SSM Session Manager. */
+  ssm_only: z.boolean().default(false),
   alarm_email: z.email({ error: "is not an e-mail address" }),
   monthly_budget_usd: z.number({ error: "is not a number" }).positive({ error: "must be a positive amount in USD" }),
   root_volume_gb: z.int().min(30, { error: "must be at least 30 (GB)" }).default(30),
+  /** Keep the root volume when the instance is terminated. */
+  keep_root_volume: z.boolean().default(false),
+  /** Customer-managed KMS key for the root volume and the backup bucket (default: AWS-managed keys). */
+  kms_key_arn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, { error: "is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)" }).optional(),
+  /** Weekly EBS snapshots by Data Lifecycle Manager, 4 kept. */
+  weekly_snapshots: z.boolean().default(true),
+  /** Days container logs stay in CloudWatch Logs. */
+  log_retention_days: z.union([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365].map((d) => z.literal(d)) as [z.ZodLiteral<number>, z.ZodLiteral<number>, ...z.ZodLiteral<number>[]], { error: "is not a CloudWatch Logs retention; use 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180 or 365" }).default(30),
 });
 
 export const backendSchema = z.discriminatedUnion(

@@ -53,7 +53,7 @@ export function hostsWithRole(topology: Topology, role: Role): readonly Topology
 export function hostPortRules(topology: Topology, host: TopologyHost): readonly HostPortRule[] {
   const d = topology.deployment;
   const clientSubnets = d.target === "onprem" ? d.onprem.clientSubnets : ["0.0.0.0/0"];
-  const adminSubnets = d.target === "onprem" ? d.onprem.adminSubnets : [d.aws.sshCidr];
+  const adminSubnets = d.target === "onprem" ? d.onprem.adminSubnets : d.aws.ssh.kind === "cidr" ? [d.aws.ssh.cidr] : [];
   const resolve = (from: PortRule["from"]): string[] => {
     const out = new Set<string>();
     for (const source of from) {

@@ -1,57 +1,7 @@
-import { Eip } from "@cdktf/provider-aws/lib/eip";
-import { Instance } from "@cdktf/provider-aws/lib/instance";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
 import { File as LocalFile } from "@cdktf/provider-local/lib/file";
-import { gunzipSync } from "node:zlib";
-import { parse as parseYaml } from "yaml";
-import { USER_DATA_LIMIT_BYTES } from "../targets/aws/cloud-init";
 import { loadExample } from "./helpers/examples";
 import { synth } from "./helpers/synth";
-
-describe("AWS proof-of-concept stack", () => {
-  const { json, config } = synth(loadExample("aws-poc"));
-  const instance = Object.values(config.resource.aws_instance)[0];
-  const ingress = Object.values(config.resource.aws_vpc_security_group_ingress_rule);
-
-  test("has the provider, an instance, a security group and an Elastic IP", () => {
-    expect(json).toHaveProvider(AwsProvider);
-    expect(json).toHaveResourceWithProperties(Instance, { instance_type: "t3.large" });
-    expect(json).toHaveResource(SecurityGroup);
-    expect(json).toHaveResourceWithProperties(Eip, { domain: "vpc" });
-    expect(config.provider.aws[0].region).toBe("eu-central-1");
-  });
-
-  test("only 80 from anywhere and 22 from the operator CIDR come in", () => {
-    expect(ingress.map((r) => [r.from_port, r.to_port, r.ip_protocol, r.cidr_ipv4]).sort()).toEqual([
-      [22, 22, "tcp", "203.0.113.10/32"],
-      [80, 80, "tcp", "0.0.0.0/0"],
-    ]);
-  });
-
-  test("IMDSv2 with hop limit 2, encrypted gp3 root volume, AMI from SSM without perpetual diff", () => {
-    expect(instance.metadata_options).toEqual({ http_endpoint: "enabled", http_put_response_hop_limit: 2, http_tokens: "required" });
-    expect(instance.root_block_device).toMatchObject({ encrypted: true, volume_type: "gp3", volume_size: 30 });
-    expect(instance.ami).toMatch(/^\$\{data\.aws_ssm_parameter\.[\w-]+\.value\}$/);
-    expect(instance.lifecycle.ignore_changes).toEqual(["ami"]);
-    expect(Object.values(config.data!.aws_ssm_parameter)[0].name).toBe("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
-  });
-
-  test("user-data is gzip-compressed cloud-config under the 16 KB limit", () => {
-    const raw = Buffer.from(instance.user_data_base64, "base64");
-    expect(raw.length).toBeLessThan(USER_DATA_LIMIT_BYTES);
-    const text = gunzipSync(raw).toString("utf8");
-    expect(text.startsWith("#cloud-config\n")).toBe(true);
-    const cloud = parseYaml(text);
-    expect(cloud.write_files.map((f: { path: string }) => f.path)).toContain("/opt/matrix/docker-compose.yml");
-    expect(cloud.runcmd).toContain("sed -i 's/\\$releasever/9/g' /etc/yum.repos.d/docker-ce.repo");
-  });
-
-  test("tags every resource with the deployment name", () => {
-    expect(config.provider.aws[0].default_tags).toEqual([{ tags: { Deployment: "z3r0d3v-poc", ManagedBy: "matrix-platform-provisioner" } }]);
-  });
-});
 
 describe("on-prem HA stack", () => {
   const deployment = loadExample("onprem-small");
