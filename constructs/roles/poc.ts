@@ -22,6 +22,8 @@ export interface PocRuntime {
   readonly mediaDir: string;
   readonly secretsDir: string;
   readonly bindAddresses: string;
+  /** Synapse's HTTP listener (client + federation resources). */
+  readonly synapsePort: number;
   readonly dbHost: string;
   readonly dbPort: number;
   readonly listen: string;
@@ -35,6 +37,7 @@ export const CONTAINER_RUNTIME: PocRuntime = {
   mediaDir: "/media",
   secretsDir: "/secrets",
   bindAddresses: "'0.0.0.0'",
+  synapsePort: 8008,
   dbHost: "postgres",
   dbPort: 5432,
   listen: "80",
