@@ -1,0 +1,208 @@
+// The AWS proof-of-concept stack and the files its instance gets, checked by the real
+// programs: checkov, cloud-init, shellcheck, systemd-analyze, nginx, and the Compose
+// Specification schema. scripts/deps/validators.sh installs them (scripts/setup.sh runs it);
+// a missing program fails the test that needs it, naming that script.
+import { gunzipSync } from "node:zlib";
+import { parse as parseYaml } from "yaml";
+import type { AwsDeployment } from "../constructs/deployment/model";
+import { CONTAINER_RUNTIME, POC_ROOT } from "../constructs/roles/poc";
+import { CHECKOV_SKIPS } from "../targets/aws/checkov-skips";
+import { loadExample } from "./helpers/examples";
+import { cloudConfigParts, onpremScripts, shebangShell, synthAws, withShellShebang, type HostFile, type Script } from "./helpers/instance-files";
+import { program } from "./helpers/programs";
+import { synth } from "./helpers/synth";
+import { checkov, cloudInitSchema, composeSchemaValidator, nginxTest, shellcheck, verifyUnits, type CheckovReport } from "./helpers/validators";
+
+const example = loadExample("aws-poc") as AwsDeployment;
+const KMS_KEY = "arn:aws:kms:eu-central-1:123456789012:key/0a1b2c3d-4e5f-6789-abcd-ef0123456789";
+const stack = synthAws(example);
+const { files: instanceFiles, runcmd } = cloudConfigParts(stack.cloudConfig);
+const instanceFile = (path: string): HostFile => {
+  const f = instanceFiles.find((x) => x.path === path);
+  if (!f) throw new Error(`the instance gets no ${path}`);
+  return f;
+};
+const withFile = (files: readonly HostFile[], path: string, content: string): HostFile[] => files.map((f) => (f.path === path ? { ...f, content } : f));
+const ids = (checks: CheckovReport["failed"]) => [...new Set(checks.map((c) => c.check_id))].sort();
+
+test("a validator that is not installed fails its test with the instruction to run scripts/setup.sh", () => {
+  expect(() => program("no-such-validator")).toThrow("no-such-validator is not installed here: run scripts/setup.sh");
+  expect(() => program("/nonexistent/venv/bin/checkov")).toThrow(/run scripts\/setup\.sh/);
+});
+
+describe("security posture of the AWS stack (checkov)", () => {
+  const skips = Object.keys(CHECKOV_SKIPS).sort();
+  let plain: CheckovReport;
+  let skipped: CheckovReport;
+  let withKms: CheckovReport;
+  beforeAll(async () => {
+    const kmsStack = synthAws({ ...example, aws: { ...example.aws, kmsKeyArn: KMS_KEY } });
+    [plain, skipped, withKms] = await Promise.all([checkov(stack.json), checkov(stack.json, skips), checkov(kmsStack.json)]);
+  });
+
+  test("every failing check is one the skip table explains in one line", () => {
+    expect(plain.summary.parsing_errors).toBe(0);
+    expect(plain.passed.length).toBeGreaterThan(50);
+    const unexplained = plain.failed.filter((c) => !(c.check_id in CHECKOV_SKIPS)).map((c) => `${c.check_id} ${c.resource}: ${c.check_name}`);
+    expect(unexplained).toEqual([]);
+    for (const reason of Object.values(CHECKOV_SKIPS)) expect(reason).toMatch(/^[^\n]{20,200}$/);
+  });
+
+  test("no skip in the table is stale: each still matches a check that would fail", () => {
+    const failing = new Set(plain.failed.map((c) => c.check_id));
+    expect(skips.filter((id) => !failing.has(id))).toEqual([]);
+  });
+
+  test("with the table passed as --skip-check, checkov reports no failure and still runs every other check", () => {
+    expect(skipped.summary.failed).toBe(0);
+    expect(skipped.failed).toEqual([]);
+    const unskippedPasses = plain.passed.filter((c) => !(c.check_id in CHECKOV_SKIPS));
+    expect(skipped.passed.length).toBe(unskippedPasses.length);
+  });
+
+  test("the hardening a reviewer looks for passes: IMDSv2, encrypted root volume, private TLS-only bucket, encrypted SNS, no admin IAM", () => {
+    const passed = new Set(plain.passed.map((c) => c.check_id));
+    for (const id of ["CKV_AWS_79", "CKV_AWS_8", "CKV_AWS_126", "CKV_AWS_135", "CKV_AWS_46", "CKV_AWS_19", "CKV_AWS_21", "CKV2_AWS_6", "CKV_AWS_26", "CKV_AWS_24", "CKV_AWS_62", "CKV_AWS_63"]) {
+      expect([id, passed.has(id)]).toEqual([id, true]);
+    }
+  });
+
+  test("with aws.kms_key_arn set, the KMS skips are not needed: bucket and log group use the customer key", () => {
+    const kmsSkips = ["CKV_AWS_145", "CKV_AWS_158"];
+    expect(ids(withKms.failed)).toEqual(skips.filter((id) => !kmsSkips.includes(id)));
+    expect(ids(withKms.passed)).toEqual(expect.arrayContaining(kmsSkips));
+  });
+});
+
+describe("instance user-data (cloud-init 22.4)", () => {
+  test("the user-data is the gzip+base64 of exactly the cloud-config the stack renders, under 16 KB", () => {
+    const instance = Object.values(stack.config.resource.aws_instance)[0];
+    const raw = Buffer.from(instance.user_data_base64, "base64");
+    expect(raw.length).toBeLessThan(16 * 1024);
+    expect(gunzipSync(raw).toString("utf8")).toBe(stack.cloudConfig);
+    expect(stack.cloudConfig.startsWith("#cloud-config\n")).toBe(true);
+  });
+
+  test("cloud-init accepts the cloud-config (cloud-init schema), without deprecations", () => {
+    const r = cloudInitSchema(stack.cloudConfig);
+    expect([r.status, r.output]).toEqual([0, expect.stringContaining("Valid cloud-config")]);
+    expect(r.output).not.toMatch(/deprecat|error/i);
+  });
+
+  test("cloud-init schema rejects a cloud-config whose write_files entry has no path", () => {
+    const broken = stack.cloudConfig.replace(/^ {2}- path: [^\n]+\n/m, "  - owner: root:root\n");
+    const r = cloudInitSchema(broken);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/'path' is a required property/);
+  });
+});
+
+describe("shell scripts (shellcheck, every severity)", () => {
+  test("every shell script the AWS instance gets passes shellcheck", () => {
+    // The activation scripts run as `sh <path>` (runcmd), whatever their first line says.
+    const activation = runcmd.map((cmd) => {
+      expect(cmd).toEqual(["sh", expect.stringMatching(/^\/var\/lib\/matrix-platform\/activate-[a-z]+\.sh$/)]);
+      return (cmd as string[])[1];
+    });
+    expect(activation.length).toBeGreaterThanOrEqual(2);
+    const scripts: Script[] = [];
+    const unknown: string[] = [];
+    for (const f of withShellShebang(instanceFiles)) {
+      const shell = activation.includes(f.path) ? "sh" : shebangShell(f.content);
+      if (!shell) unknown.push(f.path);
+      else scripts.push({ label: f.path, content: f.content, shell });
+      // A script installed as a command must be executable.
+      if (!activation.includes(f.path)) expect([f.path, f.mode]).toEqual([f.path, expect.stringMatching(/^0?7[0-7][0-7]$/)]);
+    }
+    expect(unknown).toEqual([]);
+    expect(scripts.map((s) => s.label)).toEqual(expect.arrayContaining([...activation, "/usr/local/sbin/matrix-backup", "/usr/local/sbin/matrix-restore"]));
+    expect(shellcheck(scripts)).toEqual([]);
+  });
+
+  test("every script of the on-prem roles passes shellcheck: activation, role scripts and the generated install scripts", () => {
+    for (const name of ["onprem-small", "onprem-poc"] as const) {
+      const deployment = loadExample(name);
+      const { scripts, unknownInterpreters } = onpremScripts(deployment, synth(deployment).config);
+      expect(unknownInterpreters).toEqual([]);
+      const installs = scripts.filter((s) => s.label.endsWith("install.sh")).length;
+      expect(installs).toBe(Object.keys(synth(deployment).config.resource.null_resource).length);
+      expect(shellcheck(scripts)).toEqual([]);
+    }
+  });
+
+  test("shellcheck flags a real mistake, named by the script it is in", () => {
+    const findings = shellcheck([{ label: "bad.sh", content: '#!/bin/sh\nset -eu\ndir=$1\nrm -rf $dir/cache\n', shell: "sh" }]);
+    expect(findings).toEqual([expect.stringMatching(/^bad\.sh:4:\d+: .*SC2086/)]);
+  });
+});
+
+describe("systemd units (systemd-analyze verify, systemd 252)", () => {
+  const unitPaths = instanceFiles.filter((f) => f.path.startsWith("/etc/systemd/system/")).map((f) => f.path);
+
+  test("the instance's units verify with no error and no warning: matrix-stack.service, matrix-backup.service, matrix-backup.timer", () => {
+    expect(unitPaths.map((p) => p.replace("/etc/systemd/system/", "")).sort()).toEqual(expect.arrayContaining(["matrix-backup.service", "matrix-backup.timer", "matrix-stack.service"]));
+    const r = verifyUnits(instanceFiles, unitPaths);
+    expect([r.status, r.output]).toEqual([0, ""]);
+  });
+
+  test("a unit with an unknown key fails the check", () => {
+    const path = "/etc/systemd/system/matrix-backup.service";
+    const broken = withFile(instanceFiles, path, instanceFile(path).content.replace("[Service]\n", "[Service]\nRestartSecs=5\n"));
+    const r = verifyUnits(broken, unitPaths);
+    expect(r.output).toMatch(/Unknown key/);
+  });
+
+  test("a unit whose program the instance does not get fails the check", () => {
+    const withoutBackup = instanceFiles.filter((f) => f.path !== "/usr/local/sbin/matrix-backup");
+    const r = verifyUnits(withoutBackup, unitPaths);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/\/usr\/local\/sbin\/matrix-backup is not executable/);
+  });
+});
+
+describe("nginx server block of the container (nginx -t)", () => {
+  const serverBlock = instanceFile(`${POC_ROOT}/nginx/matrix.conf`).content;
+  const upstreams = [CONTAINER_RUNTIME.synapseUpstream, CONTAINER_RUNTIME.elementUpstream].map((u) => u.split(":")[0]);
+
+  test("the production server block, included as the nginx image includes conf.d, passes nginx -t", () => {
+    // The Compose file mounts it where the image's nginx.conf includes it (inside http {}).
+    const compose = parseYaml(instanceFile(`${POC_ROOT}/docker-compose.yml`).content) as { services: { nginx: { volumes: string[] } } };
+    expect(compose.services.nginx.volumes).toContainEqual(expect.stringMatching(new RegExp(`^${POC_ROOT}/nginx/matrix\\.conf:/etc/nginx/conf\\.d/[\\w-]+\\.conf(:ro)?$`)));
+    expect(upstreams.sort()).toEqual(["element", "synapse"]);
+    expect(serverBlock).toMatch(/proxy_pass http:\/\/synapse:8008;/);
+    const r = nginxTest(serverBlock, upstreams);
+    expect([r.status, r.output]).toEqual([0, expect.stringContaining("test is successful")]);
+    expect(r.output).not.toMatch(/\[(warn|emerg|alert|crit)\]/);
+  });
+
+  test("nginx -t really resolves the upstreams: it fails when synapse and element are unknown names", () => {
+    const r = nginxTest(serverBlock, []);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/host not found in upstream/);
+  });
+
+  test("a broken server block fails nginx -t", () => {
+    const r = nginxTest(serverBlock.replace("proxy_http_version 1.1;", "proxy_http_versoin 1.1;"), upstreams);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/unknown directive "proxy_http_versoin"/);
+  });
+});
+
+describe("Compose file (Compose Specification schema; `docker compose config` needs a Docker engine, which this machine has not)", () => {
+  const compose = parseYaml(instanceFile(`${POC_ROOT}/docker-compose.yml`).content) as { services: Record<string, Record<string, unknown>> };
+  const validate = composeSchemaValidator();
+
+  test("/opt/matrix/docker-compose.yml is valid against the Compose Specification schema", () => {
+    expect(Object.keys(compose.services).sort()).toEqual(["element", "nginx", "postgres", "synapse"]);
+    expect([validate(compose), validate.errors ?? []]).toEqual([true, []]);
+  });
+
+  test("the schema rejects an unknown service key and a wrong type", () => {
+    const broken = { ...compose, services: { ...compose.services, nginx: { ...compose.services.nginx, restart: 5, portz: ["80:80"] } } };
+    expect(validate(broken)).toBe(false);
+    expect((validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`).sort()).toEqual([
+      "/services/nginx must NOT have additional properties",
+      "/services/nginx/restart must be string",
+    ]);
+  });
+});
