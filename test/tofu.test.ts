@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EXAMPLES, ROOT } from "./helpers/examples";
+import { EXAMPLES, loadExample, ROOT } from "./helpers/examples";
+import { synthToDir } from "./helpers/synth";
 import { mirrorHas, tofu, tofuEnv } from "./helpers/tofu";
 
 const STACKS: Record<(typeof EXAMPLES)[number], string> = {
@@ -64,3 +65,40 @@ function mirrorHasSafe(provider: string): boolean {
     return false;
   }
 }
+
+describe("server_name is permanent", () => {
+  const dir = mkdtempSync(join(tmpdir(), "guard-"));
+  const base = loadExample("onprem-poc");
+  const deployment = { ...base, backend: { type: "local" as const, path: join(dir, "state.tfstate") } };
+
+  beforeAll(() => {
+    const first = synthToDir(deployment, join(dir, "v1"));
+    expect(tofu(first, "init", "-input=false").status).toBe(0);
+    const apply = tofu(first, "apply", "-input=false", "-auto-approve", "-target=terraform_data.server_name_guard");
+    expect(apply.status).toBe(0);
+  });
+
+  test("changing it on an existing deployment stops the plan with an error", () => {
+    const changed = synthToDir({ ...deployment, serverName: "matrix.z3r0d3v.com" }, join(dir, "v2"));
+    expect(tofu(changed, "init", "-input=false").status).toBe(0);
+    const plan = tofu(changed, "plan", "-input=false", "-lock=false");
+    expect(plan.status).toBe(1);
+    expect(plan.stderr).toContain("Instance cannot be destroyed");
+    expect(plan.stderr).toContain("terraform_data.server_name_guard");
+  });
+
+  test("allow_server_name_change: true lets the plan replace it", () => {
+    const allowed = synthToDir({ ...deployment, serverName: "matrix.z3r0d3v.com", allowServerNameChange: true }, join(dir, "v3"));
+    expect(tofu(allowed, "init", "-input=false").status).toBe(0);
+    const plan = tofu(allowed, "plan", "-input=false", "-lock=false", "-target=terraform_data.server_name_guard");
+    expect(plan.status).toBe(0);
+    expect(plan.stdout).toMatch(/terraform_data\.server_name_guard must be replaced/);
+  });
+
+  test("an unchanged server_name plans no change to the guard", () => {
+    const same = synthToDir(deployment, join(dir, "v4"));
+    expect(tofu(same, "init", "-input=false").status).toBe(0);
+    const plan = tofu(same, "plan", "-input=false", "-lock=false", "-target=terraform_data.server_name_guard", "-detailed-exitcode");
+    expect(plan.status).toBe(0);
+  });
+});

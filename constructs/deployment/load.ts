@@ -123,6 +123,7 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
     name: d.name,
     domain: d.domain,
     serverName: d.server_name ?? d.domain,
+    allowServerNameChange: d.allow_server_name_change,
     federation: d.federation,
     branding: { brand: d.branding.brand, themeColor: d.branding.theme_color, ...(d.branding.logo_url ? { logoUrl: d.branding.logo_url } : {}) },
     backend: d.backend,

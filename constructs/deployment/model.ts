@@ -36,6 +36,8 @@ interface DeploymentBase {
   readonly domain: string;
   /** Permanent: part of every user ID. */
   readonly serverName: string;
+  /** Whether a changed server_name may replace the deployed one (see ServerNameGuard). */
+  readonly allowServerNameChange: boolean;
   readonly federation: boolean;
   readonly branding: Branding;
   readonly backend: Backend;

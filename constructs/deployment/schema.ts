@@ -98,6 +98,8 @@ export const deploymentSchema = z.strictObject({
   domain: domain("domain"),
   /** Permanent: baked into every user ID. Defaults to the domain. */
   server_name: domain("server_name").optional(),
+  /** server_name is permanent; changing it on a deployed platform needs this explicit flag. */
+  allow_server_name_change: z.boolean().default(false),
   target: z.enum(["aws", "onprem"], { error: 'is not a target; use "aws" or "onprem"' }),
   scale: z.enum(SCALES, { error: `is not a scale; use one of ${SCALES.join(", ")}` }),
   federation: z.boolean().default(false),

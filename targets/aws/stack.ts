@@ -9,6 +9,7 @@ import type { Topology } from "../../constructs/model/topology";
 import { hostUnits } from "../../constructs/roles";
 import { POC_ROOT } from "../../constructs/roles/poc";
 import { configureBackend } from "../shared/backend";
+import { ServerNameGuard } from "../shared/server-name-guard";
 import { BackupBucket } from "./backup-bucket";
 import { cloudConfig, userDataBase64 } from "./cloud-init";
 import { MonthlyBudget, SNAPSHOT_TAG, WeeklySnapshots } from "./cost-guards";
@@ -39,6 +40,7 @@ export class AwsPocStack extends TerraformStack {
     const a = d.aws;
     new AwsProvider(this, "aws", { region: a.region, defaultTags: [{ tags: { Deployment: d.name, ManagedBy: "matrix-platform-provisioner" } }] });
     configureBackend(this, d.name, d.backend);
+    new ServerNameGuard(this, "server-name", { serverName: d.serverName, allowChange: d.allowServerNameChange });
 
     const ami = new DataAwsSsmParameter(this, "al2023-ami", { name: AL2023_AMI_PARAMETER });
     const sg = new PocSecurityGroup(this, "security-group", { deploymentName: d.name, ssh: a.ssh });

@@ -9,6 +9,7 @@ import { roleDependencies, type Topology } from "../../constructs/model/topology
 import { secretsIn, type SecretName } from "../../constructs/render";
 import { hostUnits } from "../../constructs/roles";
 import { configureBackend } from "../shared/backend";
+import { ServerNameGuard } from "../shared/server-name-guard";
 import { relaxProviderVersions } from "../shared/provider-versions";
 import { RoleProvisioner } from "./role-provisioner";
 import { ClusterSecrets } from "./secrets";
@@ -34,6 +35,7 @@ export class OnPremStack extends TerraformStack {
     new LocalProvider(this, "local");
     new RandomProvider(this, "random");
     configureBackend(this, d.name, d.backend);
+    new ServerNameGuard(this, "server-name", { serverName: d.serverName, allowChange: d.allowServerNameChange });
     relaxProviderVersions(this, ["local", "null", "random"]);
 
     const unitsByHost = topology.hosts.map((host) => ({ host, units: hostUnits(topology, host) }));

@@ -1,4 +1,5 @@
-import { Testing } from "cdktf";
+import { App, Testing } from "cdktf";
+import { join } from "node:path";
 import type { Deployment } from "../../constructs/deployment/model";
 import { addDeploymentStack } from "../../targets";
 
@@ -21,4 +22,12 @@ export function synth(deployment: Deployment): SynthResult {
   const stack = addDeploymentStack(app, deployment);
   const json = Testing.synth(stack);
   return { json, config: JSON.parse(json) };
+}
+
+/** Synthesizes like `cdktf synth` does, into outdir; returns the stack's folder. */
+export function synthToDir(deployment: Deployment, outdir: string): string {
+  const app = new App({ outdir });
+  addDeploymentStack(app, deployment);
+  app.synth();
+  return join(outdir, "stacks", deployment.name);
 }
