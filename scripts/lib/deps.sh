@@ -1,0 +1,40 @@
+# shellcheck shell=bash
+# Shared by scripts/deps/*.sh (sourced): idempotent installs that are quick when done.
+
+# ensure_debian_packages LABEL PACKAGE...: apt-get installs the missing ones (as root
+# only; otherwise prints the command to run and fails). Their services are not started.
+ensure_debian_packages() {
+  local label=$1 p missing=()
+  shift
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "$label: missing Debian packages ${missing[*]}; run as root: apt-get install ${missing[*]}" >&2
+    return 1
+  fi
+  echo "$label: installing ${missing[*]}" >&2
+  apt-get update -qq
+  # policy-rc.d: packaged services (nginx, postgresql, cloud-init) must not start here.
+  local policy=/usr/sbin/policy-rc.d made_policy=
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && made_policy=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ -n "$made_policy" ]; then rm -f "$policy"; fi
+}
+
+# ensure_venv LABEL VENV REQUIREMENT CHECK: a venv of Debian's Python holding exactly
+# REQUIREMENT (a pip requirement with ==), rebuilt when missing or when the requirement
+# or Python changed; CHECK (a command run with the venv's bin first on PATH) must pass.
+ensure_venv() {
+  local label=$1 venv=$2 requirement=$3 check=$4 python=/usr/bin/python3 want
+  want="$requirement $($python -c 'import sys; print(sys.version.split()[0])')"
+  if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
+  echo "$label: installing $requirement into $venv" >&2
+  rm -rf "$venv"
+  mkdir -p "$(dirname "$venv")"
+  "$python" -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "$requirement"
+  PATH="$venv/bin:$PATH" bash -c "$check" || { echo "$label: $requirement installed but its check failed: $check" >&2; return 1; }
+  echo "$want" >"$venv/.stamp"
+}
