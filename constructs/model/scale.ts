@@ -31,6 +31,16 @@ export interface ScalePreset {
 const DB_TIER = { etcd: 3, patroni: 3, pgbouncer: 3, haproxy: 2, keepalived: 2, minio: 4 } as const;
 const SINGLETONS = { redis: 1, monitoring: 1, backup: 1, synapse: 1 } as const;
 
+/** Roles that share their host with another role take that host's size. */
+type HostRole = Exclude<HaRole, "etcd" | "pgbouncer" | "keepalived" | "redis">;
+const withColocated = (sizes: Record<HostRole, HostSize>): Record<HaRole, HostSize> => ({
+  ...sizes,
+  etcd: sizes.patroni,
+  pgbouncer: sizes.patroni,
+  keepalived: sizes.haproxy,
+  redis: sizes.livekit,
+});
+
 /**
  * Presets from the research notes (seed 002, "External Services" and "Worker
  * Configuration"). Only counts, sizes and worker numbers differ between scales; the set
@@ -40,58 +50,46 @@ export const SCALE_PRESETS: Readonly<Record<HaScale, ScalePreset>> = {
   small: {
     concurrentUsers: 1000,
     counts: { ...DB_TIER, ...SINGLETONS, coturn: 2, livekit: 2 },
-    sizes: {
-      etcd: { vcpu: 8, memoryGiB: 32, diskGB: 500 },
+    sizes: withColocated({
       patroni: { vcpu: 8, memoryGiB: 32, diskGB: 500 },
-      pgbouncer: { vcpu: 8, memoryGiB: 32, diskGB: 500 },
       haproxy: { vcpu: 4, memoryGiB: 8 },
-      keepalived: { vcpu: 4, memoryGiB: 8 },
       minio: { vcpu: 4, memoryGiB: 16, diskGB: 2000 },
       coturn: { vcpu: 4, memoryGiB: 8 },
-      redis: { vcpu: 8, memoryGiB: 16 },
       livekit: { vcpu: 8, memoryGiB: 16 },
       monitoring: { vcpu: 4, memoryGiB: 16 },
       backup: { vcpu: 4, memoryGiB: 16, diskGB: 2000 },
       synapse: { vcpu: 16, memoryGiB: 64, diskGB: 500 },
-    },
+    }),
     workers: { sync: 4, generic: 2, federationSender: 2, eventPersister: 1 },
   },
   medium: {
     concurrentUsers: 5000,
     counts: { ...DB_TIER, ...SINGLETONS, coturn: 2, livekit: 3 },
-    sizes: {
-      etcd: { vcpu: 12, memoryGiB: 48, diskGB: 1000 },
+    sizes: withColocated({
       patroni: { vcpu: 12, memoryGiB: 48, diskGB: 1000 },
-      pgbouncer: { vcpu: 12, memoryGiB: 48, diskGB: 1000 },
       haproxy: { vcpu: 4, memoryGiB: 8 },
-      keepalived: { vcpu: 4, memoryGiB: 8 },
       minio: { vcpu: 8, memoryGiB: 32, diskGB: 4000 },
       coturn: { vcpu: 4, memoryGiB: 8 },
-      redis: { vcpu: 12, memoryGiB: 24 },
       livekit: { vcpu: 12, memoryGiB: 24 },
       monitoring: { vcpu: 8, memoryGiB: 32 },
       backup: { vcpu: 4, memoryGiB: 16, diskGB: 2000 },
       synapse: { vcpu: 24, memoryGiB: 96, diskGB: 1000 },
-    },
+    }),
     workers: { sync: 6, generic: 3, federationSender: 3, eventPersister: 2 },
   },
   large: {
     concurrentUsers: 10000,
     counts: { ...DB_TIER, ...SINGLETONS, coturn: 3, livekit: 4 },
-    sizes: {
-      etcd: { vcpu: 16, memoryGiB: 64, diskGB: 1000 },
+    sizes: withColocated({
       patroni: { vcpu: 16, memoryGiB: 64, diskGB: 1000 },
-      pgbouncer: { vcpu: 16, memoryGiB: 64, diskGB: 1000 },
       haproxy: { vcpu: 4, memoryGiB: 8 },
-      keepalived: { vcpu: 4, memoryGiB: 8 },
       minio: { vcpu: 8, memoryGiB: 32, diskGB: 8000 },
       coturn: { vcpu: 8, memoryGiB: 16 },
-      redis: { vcpu: 16, memoryGiB: 32 },
       livekit: { vcpu: 16, memoryGiB: 32 },
       monitoring: { vcpu: 8, memoryGiB: 32 },
       backup: { vcpu: 8, memoryGiB: 32, diskGB: 5000 },
       synapse: { vcpu: 48, memoryGiB: 128, diskGB: 2000 },
-    },
+    }),
     workers: { sync: 8, generic: 4, federationSender: 4, eventPersister: 2 },
   },
 };

@@ -1,6 +1,7 @@
 import type { Topology, TopologyHost } from "../model/topology";
 import { hostsWithRole } from "../model/topology";
 import type { Role } from "../model/roles";
+import { totalWorkers } from "../model/scale";
 
 /** The values most templates share: who this host is and where the cluster's entry is. */
 export function commonView(topology: Topology, host: TopologyHost) {
@@ -20,7 +21,5 @@ export const members = (topology: Topology, role: Role) => hostsWithRole(topolog
 
 /** Connections Synapse opens: (workers + main) x 10, the research notes' minimum. */
 export function synapseConnections(topology: Topology): number {
-  const w = topology.workers;
-  const processes = w ? 1 + w.sync + w.generic + w.federationSender + w.eventPersister : 1;
-  return processes * 10;
+  return (1 + (topology.workers ? totalWorkers(topology.workers) : 0)) * 10;
 }
