@@ -66,6 +66,17 @@ function mirrorHasSafe(provider: string): boolean {
   }
 }
 
+test("cdktf diff drives the offline OpenTofu binary (TERRAFORM_BINARY_NAME)", () => {
+  const out = mkdtempSync(join(tmpdir(), "cdktf-diff-"));
+  const r = spawnSync(join(ROOT, "node_modules/.bin/cdktf"), ["diff", "z3r0d3v-onprem-poc", "--skip-provider-lock", "--output", out], {
+    cwd: ROOT,
+    env: { ...tofuEnv(), CI: "1", DEPLOYMENTS: join(ROOT, "examples/onprem-poc.yaml"), FORCE_COLOR: "0", NO_COLOR: "1" },
+    encoding: "utf8",
+  });
+  expect(r.stdout + r.stderr).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy\./);
+  expect(r.status).toBe(0);
+});
+
 describe("server_name is permanent", () => {
   const dir = mkdtempSync(join(tmpdir(), "guard-"));
   const base = loadExample("onprem-poc");
