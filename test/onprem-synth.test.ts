@@ -1,10 +1,11 @@
+import type { OnPremDeployment } from "../constructs/deployment/model";
 import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
 import { File as LocalFile } from "@cdktf/provider-local/lib/file";
 import { loadExample } from "./helpers/examples";
 import { synth } from "./helpers/synth";
 
 describe("on-prem HA stack", () => {
-  const deployment = loadExample("onprem-small");
+  const deployment = loadExample("onprem-small") as OnPremDeployment;
   const { json, config } = synth(deployment);
   const nulls = config.resource.null_resource;
 
@@ -20,7 +21,8 @@ describe("on-prem HA stack", () => {
     const kinds = r.provisioner.map((p: object) => Object.keys(p)[0]);
     expect(kinds[0]).toBe("remote-exec");
     expect(kinds.at(-1)).toBe("remote-exec");
-    expect(kinds.filter((k: string) => k === "file").length).toBe(4);
+    // 3 rendered files + the activation script + the install script
+    expect(kinds.filter((k: string) => k === "file").length).toBe(5);
     expect(r.triggers).toEqual({ host: "db1", role: "patroni", content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
@@ -47,6 +49,23 @@ describe("on-prem HA stack", () => {
     expect(install.content).toContain("set -eu");
     const keepalived = nulls.lb1_keepalived.provisioner.find((p: any) => p.file?.destination.endsWith("/activate.sh")).file;
     expect(keepalived.content).not.toMatch(/(^|[^$])\$\{(?!random_password)/);
+  });
+
+  test("packages are installed after the rendered files (config kept) and before activation", () => {
+    const install = nulls.db1_patroni.provisioner.find((p: any) => p.file?.destination.endsWith("/install.sh")).file.content as string;
+    const lines = install.split("\n");
+    const apt = lines.findIndex((l) => l.startsWith("/usr/local/sbin/matrix-apt-install "));
+    expect(lines[apt]).toBe("/usr/local/sbin/matrix-apt-install patroni postgresql-15 postgresql-client-15");
+    expect(lines.findIndex((l) => l.includes("/etc/postgresql-common/createcluster.conf"))).toBeLessThan(apt);
+    expect(lines.findIndex((l) => l.includes("activate.sh"))).toBeGreaterThan(apt);
+  });
+
+  test("with an offline bundle, every host gets it before anything else, re-sent only when its content changes", () => {
+    const bundled = synth({ ...deployment, onprem: { ...deployment.onprem, bundle: "/srv/bundles/matrix-bundle-small-0123abcd.tar" } }).config.resource.null_resource;
+    expect(bundled.db1_bundle.triggers).toEqual({ host: "db1", bundle_sha256: '${filesha256("/srv/bundles/matrix-bundle-small-0123abcd.tar")}' });
+    expect(bundled.db1_bundle.provisioner[0].file).toEqual({ source: "/srv/bundles/matrix-bundle-small-0123abcd.tar", destination: "/var/tmp/matrix-platform-bundle.tar" });
+    expect(bundled.db1_base.depends_on).toEqual(["null_resource.db1_bundle"]);
+    expect(nulls.db1_bundle).toBeUndefined();
   });
 
   test("an unchanged deployment synthesizes identical JSON", () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ROLE_GROUPS, ROLE_ORDER, type Role, type RoleGroup } from "../model/roles";
@@ -161,6 +162,7 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
       ...(bastion ? { bastion } : {}),
       turnRelayPorts: [lo, hi],
       hosts,
+      ...(o.bundle ? { bundle: resolve(source ? dirname(source) : ".", o.bundle) } : {}),
     },
   };
   checkPlacement(deployment);

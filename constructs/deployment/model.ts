@@ -74,6 +74,8 @@ export interface OnPremSettings {
   readonly bastion?: Bastion;
   readonly turnRelayPorts: readonly [number, number];
   readonly hosts: readonly InventoryHost[];
+  /** Absolute path of the offline package bundle uploaded to every host, if any. */
+  readonly bundle?: string;
 }
 
 export interface OnPremDeployment extends DeploymentBase {

@@ -56,6 +56,8 @@ export const onpremSchema = z.strictObject({
   /** Coturn relay range; the firewall and Coturn are rendered from the same value. */
   turn_relay_ports: z.tuple([port, port]).default([49152, 50151]),
   hosts: z.array(hostSchema).min(1, { error: "needs at least one host" }),
+  /** Offline package bundle (npm run bundle); relative to this file. Without it, hosts use their own apt sources. */
+  bundle: z.string().regex(/\.tar$/, { error: "is not a bundle file (npm run bundle writes matrix-bundle-<name>-<hash>.tar)" }).optional(),
 });
 
 export const awsSchema = z.strictObject({

@@ -3,6 +3,9 @@ import { hostPortRules } from "../model/topology";
 import { renderTemplate } from "../render";
 import type { RoleRenderer } from "./unit";
 
+/** Installs a unit's packages, from the offline bundle when the host has one. */
+export const APT_INSTALL = "/usr/local/sbin/matrix-apt-install";
+
 /** The host's own layer: /etc/hosts for every cluster name, and the nftables firewall. */
 export const renderBase: RoleRenderer = ({ topology, host }) => {
   const d = topology.deployment;
@@ -21,6 +24,7 @@ export const renderBase: RoleRenderer = ({ topology, host }) => {
     files: [
       { path: "/etc/matrix-platform/base/hosts", content: renderTemplate("base/hosts.mustache", { deployment: d.name, hosts: topology.hosts, entryAddress, domain: d.domain }), mode: "0644" },
       { path: "/etc/nftables.conf", content: renderTemplate("base/nftables.conf.mustache", { rules }), mode: "0755" },
+      { path: APT_INSTALL, content: renderTemplate("base/matrix-apt-install.sh.mustache", {}), mode: "0755" },
     ],
     activate: renderTemplate("base/activate.sh.mustache", { host: host.name }),
     packages: ["nftables", "curl", "ca-certificates", "prometheus-node-exporter"],

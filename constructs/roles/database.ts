@@ -41,6 +41,8 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
     files: [
       { path: "/etc/patroni/config.yml", content: renderTemplate("patroni/patroni.yml.mustache", patroniView), mode: "0640" },
       { path: "/etc/patroni/synapse-role.sql", content: renderTemplate("patroni/synapse-role.sql.mustache", view), mode: "0640" },
+      // Before the package: Debian must not create and start its own cluster; Patroni owns PostgreSQL.
+      { path: "/etc/postgresql-common/createcluster.conf", content: "# Patroni creates and runs the cluster.\ncreate_main_cluster = false\n", mode: "0644" },
     ],
     activate: renderTemplate("patroni/activate.sh.mustache", view),
     packages: ["patroni", "postgresql-15", "postgresql-client-15"],

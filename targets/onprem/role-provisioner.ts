@@ -3,6 +3,7 @@ import { Resource } from "@cdktf/provider-null/lib/resource";
 import type { ITerraformDependable, SSHProvisionerConnection } from "cdktf";
 import { Construct } from "constructs";
 import { SECRET_MARKER } from "../../constructs/render";
+import { APT_INSTALL } from "../../constructs/roles/base";
 import { unitHash, type RoleUnit } from "../../constructs/roles/unit";
 import { toTerraformString } from "../shared/terraform-text";
 
@@ -53,6 +54,8 @@ export class RoleProvisioner extends Construct {
       `# Installs the files of ${unit.name} on ${hostName}, then activates it.`,
       "set -eu",
       ...unit.files.map((f, i) => `install -D -m ${f.mode} ${q(`${stage}/file-${i}`)} ${q(f.path)}`),
+      // After the files, so packages keep the rendered config (--force-confold).
+      ...(unit.packages.length > 0 ? [`${APT_INSTALL} ${unit.packages.join(" ")}`] : []),
       `sh ${q(`${stage}/activate.sh`)}`,
       `rm -rf ${q(stage)}`,
       "",

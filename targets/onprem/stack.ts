@@ -11,6 +11,7 @@ import { hostUnits } from "../../constructs/roles";
 import { configureBackend } from "../shared/backend";
 import { ServerNameGuard } from "../shared/server-name-guard";
 import { relaxProviderVersions } from "../shared/provider-versions";
+import { BundleUpload } from "./bundle-upload";
 import { RoleProvisioner } from "./role-provisioner";
 import { ClusterSecrets } from "./secrets";
 import { sshConnection } from "./ssh";
@@ -44,6 +45,12 @@ export class OnPremStack extends TerraformStack {
     );
     new ClusterSecrets(this, "secrets", { names: [...secretNames].sort() });
 
+    const bundles = new Map(
+      d.onprem.bundle
+        ? d.onprem.hosts.map((h) => [h.name, new BundleUpload(this, `${h.name}-bundle`, { hostName: h.name, bundle: d.onprem.bundle!, connection: sshConnection(h.address, h.ssh, d.onprem.bastion), sudo: h.ssh.user !== "root" })] as const)
+        : [],
+    );
+
     const byRole = new Map<Role | "base", RoleProvisioner[]>();
     // Roles are created in activation order so each can depend on the ones before it.
     const order: (Role | "base")[] = ["base", ...topology.roles];
@@ -54,13 +61,14 @@ export class OnPremStack extends TerraformStack {
         const inventory = d.onprem.hosts.find((h) => h.name === host.name)!;
         const earlierOnHost = units.slice(0, units.indexOf(unit)).flatMap((u) => byRole.get(u.name)?.filter((p) => p.node.id === `${host.name}-${u.name}`) ?? []);
         const clusterDeps = unitName === "base" ? [] : roleDependencies(topology, unitName).flatMap((r) => byRole.get(r) ?? []);
+        const bundle = unitName === "base" ? bundles.get(host.name)?.resource : undefined;
         const provisioner = new RoleProvisioner(this, `${host.name}-${unitName}`, {
           hostName: host.name,
           unit,
           connection: sshConnection(host.address, inventory.ssh, d.onprem.bastion),
           sudo: inventory.ssh.user !== "root",
           renderedDir: "rendered",
-          dependsOn: [...new Set([...earlierOnHost, ...clusterDeps])].map((p) => p.resource),
+          dependsOn: [...[...new Set([...earlierOnHost, ...clusterDeps])].map((p) => p.resource), ...(bundle ? [bundle] : [])],
         });
         byRole.set(unitName, [...(byRole.get(unitName) ?? []), provisioner]);
       }

@@ -1,0 +1,37 @@
+import { Resource } from "@cdktf/provider-null/lib/resource";
+import type { SSHProvisionerConnection } from "cdktf";
+import { Construct } from "constructs";
+import { renderTemplate } from "../../constructs/render";
+import { toTerraformString } from "../shared/terraform-text";
+
+export interface BundleUploadProps {
+  readonly hostName: string;
+  /** Path of the bundle tarball on the machine running tofu. */
+  readonly bundle: string;
+  readonly connection: SSHProvisionerConnection;
+  readonly sudo: boolean;
+}
+
+/**
+ * Carries the offline package bundle to one host and makes it the host's package source.
+ * Re-runs only when the bundle's content changes (its SHA-256, read by tofu at plan time).
+ */
+export class BundleUpload extends Construct {
+  readonly resource: Resource;
+
+  constructor(scope: Construct, id: string, props: BundleUploadProps) {
+    super(scope, id);
+    const upload = "/var/tmp/matrix-platform-bundle.tar";
+    const script = "/var/tmp/matrix-platform-bundle-install.sh";
+    this.resource = new Resource(this, "upload", {
+      triggers: { host: props.hostName, bundle_sha256: `\${filesha256(${JSON.stringify(props.bundle)})}` },
+      connection: props.connection,
+      provisioners: [
+        { type: "file", source: props.bundle, destination: upload },
+        { type: "file", content: toTerraformString(renderTemplate("base/bundle-install.sh.mustache", { upload })), destination: script },
+        { type: "remote-exec", inline: [`${props.sudo ? "sudo -n sh" : "sh"} ${script} && rm -f ${script}`] },
+      ],
+    });
+    this.resource.overrideLogicalId(`${props.hostName}_bundle`);
+  }
+}
