@@ -14,7 +14,6 @@ export const SECRET_NAMES = [
   "patroni_rest",
   "pgbouncer_auth",
   "haproxy_stats",
-  "keepalived_auth",
   "redis_livekit",
   "minio_root",
   "minio_synapse",

@@ -72,9 +72,10 @@ describe("facts the configs must get right", () => {
   test("HAProxy checks Patroni's REST API and PgBouncer, and sends traffic to PgBouncer", () => {
     const cfg = fileOf(unitsOf(small, "lb1"), "/etc/haproxy/haproxy.cfg");
     expect(cfg).toMatch(/listen postgres_primary\n\tmode tcp\n\tbind \*:5000/);
-    expect(cfg).toContain("http-check send meth GET uri /primary");
-    expect(cfg).toContain("http-check send meth GET uri /replica");
-    expect(cfg).toContain("http-check connect port 6432");
+    expect(cfg).toContain('tcp-check send "GET /primary HTTP/1.0\\r\\n\\r\\n"');
+    expect(cfg).toContain('tcp-check send "GET /replica HTTP/1.0\\r\\n\\r\\n"');
+    // A dead PgBouncer takes its node out even when Patroni still answers.
+    expect(cfg).toContain("tcp-check connect port 6432\n\ttcp-check connect port 8008");
     expect(cfg).toContain("server db1 10.10.2.11:6432 check");
   });
 

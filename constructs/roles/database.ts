@@ -33,8 +33,12 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
     maxConnections: synapseConnections(topology) + 50,
     sharedBuffers: `${Math.floor(memoryGiB / 4)}GB`,
     effectiveCacheSize: `${Math.floor((memoryGiB * 3) / 4)}GB`,
-    peers: members(topology, "patroni"),
-    backupHosts: members(topology, "backup"),
+    pgHba: [
+      "local all all peer",
+      "host all all 127.0.0.1/32 scram-sha-256",
+      ...members(topology, "patroni").flatMap((m) => [`host replication replicator ${m.address}/32 scram-sha-256`, `host all all ${m.address}/32 scram-sha-256`]),
+      ...members(topology, "backup").flatMap((m) => [`host all all ${m.address}/32 scram-sha-256`, `host replication all ${m.address}/32 scram-sha-256`]),
+    ],
   };
   return {
     name: "patroni",

@@ -1,0 +1,156 @@
+// The on-prem database tier's rendered configs, checked by the programs that will run
+// them (Debian 12 versions, from scripts/deps/onprem-validators.sh): haproxy -c,
+// keepalived -t, patroni --validate-config, nft -c, a real 3-member etcd cluster started
+// from the rendered settings, and PgBouncer started with its rendered ini. Each runs in a
+// private network namespace holding the hosts' addresses, so nothing leaves this machine.
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { buildTopology, type Topology } from "../constructs/model/topology";
+import { SECRET_MARKER } from "../constructs/render";
+import { hostUnits } from "../constructs/roles";
+import { loadExample } from "./helpers/examples";
+import { program, run, tempDir } from "./helpers/programs";
+
+const topology: Topology = buildTopology(loadExample("onprem-small"));
+const ns = `mxval-${process.pid}`;
+const tmp = tempDir("onprem-validate");
+
+/** Writes a host's rendered files under tmp/<host>/, secrets replaced by test values. */
+function materialize(host: string): string {
+  const root = join(tmp.dir, host);
+  const h = topology.hosts.find((x) => x.name === host)!;
+  for (const unit of hostUnits(topology, h)) {
+    for (const f of unit.files) {
+      mkdirSync(dirname(join(root, f.path)), { recursive: true });
+      writeFileSync(join(root, f.path), f.content.replace(SECRET_MARKER, "test-$1"));
+    }
+  }
+  return root;
+}
+const inNs = (file: string, args: readonly string[]) => run("ip", ["netns", "exec", ns, program(file), ...args]);
+
+const children: ChildProcess[] = [];
+function startInNs(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(program("ip"), ["netns", "exec", ns, program(file), ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  (child as ChildProcess & { log: () => string }).log = () => log;
+  children.push(child);
+  return child;
+}
+async function until(what: string, check: () => boolean, seconds = 30): Promise<void> {
+  for (let i = 0; i < seconds * 4; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+beforeAll(() => {
+  run("ip", ["netns", "del", ns]);
+  const setup = [
+    ["netns", "add", ns],
+    ["-n", ns, "link", "set", "lo", "up"],
+    ["-n", ns, "link", "add", "lan0", "type", "veth", "peer", "name", "lan1"],
+    ...topology.hosts.map((h) => ["-n", ns, "addr", "add", `${h.address}/16`, "dev", "lan0"]),
+    ["-n", ns, "link", "set", "lan0", "up"],
+    ["-n", ns, "link", "set", "lan1", "up"],
+  ];
+  for (const args of setup) {
+    const r = run("ip", args);
+    if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.output}`);
+  }
+});
+
+afterAll(() => {
+  for (const c of children) c.kill("SIGKILL");
+  run("ip", ["netns", "del", ns]);
+  tmp.remove();
+});
+
+test("HAProxy accepts the load balancer config (haproxy -c)", () => {
+  const r = run("haproxy", ["-c", "-f", join(materialize("lb1"), "etc/haproxy/haproxy.cfg")]);
+  expect(r.output).toContain("Configuration file is valid");
+  expect(r.status).toBe(0);
+});
+
+test("Keepalived accepts its config on the interface that carries the host's address (keepalived -t)", () => {
+  const conf = join(materialize("lb2"), "etc/keepalived/keepalived.conf.in");
+  const withIface = conf.replace(/\.in$/, "");
+  const sed = run("sed", ["s/__INTERFACE__/lan0/", conf]);
+  writeFileSync(withIface, sed.stdout);
+  const r = inNs("keepalived", ["-t", "-f", withIface]);
+  expect(r.output).toBe("");
+  expect(r.status).toBe(0);
+});
+
+test("nftables accepts every host's firewall (nft -c)", () => {
+  for (const h of topology.hosts) {
+    const r = inNs("nft", ["-c", "-f", join(materialize(h.name), "etc/nftables.conf")]);
+    expect({ host: h.name, output: r.output, status: r.status }).toEqual({ host: h.name, output: "", status: 0 });
+  }
+});
+
+describe("etcd and Patroni", () => {
+  const etcdHosts = topology.hosts.filter((h) => h.roles.includes("etcd"));
+
+  beforeAll(async () => {
+    // The three members, each with exactly its rendered /etc/default/etcd.
+    for (const h of etcdHosts) {
+      const envFile = join(materialize(h.name), "etc/default/etcd");
+      const env = Object.fromEntries(run("sh", ["-c", `set -a; . '${envFile}'; env | grep ^ETCD_`]).stdout.trim().split("\n").map((l) => l.split(/=(.*)/s).slice(0, 2)));
+      env.ETCD_DATA_DIR = join(tmp.dir, `etcd-${h.name}`);
+      env.ETCD_LISTEN_CLIENT_URLS = env.ETCD_LISTEN_CLIENT_URLS.replace(",http://127.0.0.1:2379", "");
+      startInNs("etcd", [], env);
+    }
+    const endpoints = etcdHosts.map((h) => `http://${h.address}:2379`).join(",");
+    await until("etcd quorum", () => inNs("etcdctl", ["--endpoints", endpoints, "endpoint", "health"]).status === 0);
+  });
+
+  test("the rendered settings form a healthy 3-member etcd cluster (v3 API)", () => {
+    const endpoints = etcdHosts.map((h) => `http://${h.address}:2379`).join(",");
+    const members = inNs("etcdctl", ["--endpoints", endpoints, "member", "list", "-w", "simple"]);
+    expect(members.stdout.trim().split("\n").map((l) => l.split(", ")[2]).sort()).toEqual(["db1", "db2", "db3"]);
+    expect(inNs("etcdctl", ["--endpoints", endpoints, "endpoint", "health"]).status).toBe(0);
+  });
+
+  test("Patroni accepts its config against that etcd (patroni --validate-config)", () => {
+    const r = inNs("patroni", ["--validate-config", join(materialize("db2"), "etc/patroni/config.yml")]);
+    expect(r.output).toBe("");
+    expect(r.status).toBe(0);
+  });
+});
+
+test("PgBouncer starts with its rendered ini and pools in transaction mode", async () => {
+  const root = materialize("db1");
+  const ini = join(root, "etc/pgbouncer/pgbouncer.ini");
+  // Only paths differ from the host: socket, log and pid go to a folder of the test.
+  const state = join(tmp.dir, "pgbouncer-run");
+  mkdirSync(state, { mode: 0o777 });
+  chmodSync(state, 0o777);
+  const local = run("sed", [
+    "-e", `s#^auth_file = .*#auth_file = ${join(root, "etc/pgbouncer/userlist.txt")}#`,
+    "-e", `s#^unix_socket_dir = .*#unix_socket_dir = ${state}#`,
+    "-e", `s#^logfile = .*#logfile = ${join(state, "pgbouncer.log")}#`,
+    "-e", `s#^pidfile = .*#pidfile = ${join(state, "pgbouncer.pid")}#`,
+    ini,
+  ]).stdout;
+  writeFileSync(ini, local);
+  // PgBouncer refuses to run as root (on the hosts it runs as postgres).
+  run("chmod", ["-R", "a+rX", tmp.dir]);
+  const pgbouncer = startInNs("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", program("pgbouncer"), ini]);
+  const psql = (sql: string) =>
+    run("ip", ["netns", "exec", ns, program("psql"), "-h", "10.10.2.11", "-p", "6432", "-U", "pgbouncer_admin", "-d", "pgbouncer", "-At", "-c", sql], {
+      env: { ...process.env, PGPASSWORD: "test-pgbouncer_auth", PGCONNECT_TIMEOUT: "2" },
+    });
+  await until("pgbouncer to listen", () => psql("SHOW VERSION").status === 0, 15).catch((e) => {
+    throw new Error(`${e.message}: ${(pgbouncer as ChildProcess & { log: () => string }).log()}`);
+  });
+  const config = Object.fromEntries(psql("SHOW CONFIG").stdout.trim().split("\n").map((l) => l.split("|").slice(0, 2)));
+  expect(config.pool_mode).toBe("transaction");
+  expect(config.server_reset_query).toBe("DISCARD ALL");
+  expect(config.default_pool_size).toBe("100");
+  expect(psql("SHOW DATABASES").stdout).toMatch(/^synapse\|127\.0\.0\.1\|5432\|synapse\|/m);
+});
