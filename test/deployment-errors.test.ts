@@ -42,6 +42,7 @@ const CASES: ReadonlyArray<[string, ExampleName, Edit, string]> = [
   ["no admin subnet", "onprem-small", (d) => d.setIn(["onprem", "admin_subnets"], []), "onprem.admin_subnets: [] needs at least one subnet"],
   ["reversed relay range", "onprem-small", (d) => d.setIn(["onprem", "turn_relay_ports"], [50000, 49000]), "onprem.turn_relay_ports: [50000,49000] is not a range; give [lowest, highest]"],
   ["relay port out of range", "onprem-small", (d) => d.setIn(["onprem", "turn_relay_ports"], [49152, 70000]), "onprem.turn_relay_ports[1]: 70000 is not a port number (1-65535)"],
+  ["pool too small", "onprem-small", (d) => d.setIn(["onprem", "database"], { pool_size: 2 }), "onprem.database.pool_size: 2 must be at least 5 connections"],
   ["bundle not a tarball", "onprem-small", (d) => d.setIn(["onprem", "bundle"], "bundle.zip"), 'onprem.bundle: "bundle.zip" is not a bundle file (npm run bundle writes matrix-bundle-<name>-<hash>.tar)'],
   ["unknown field", "onprem-small", (d) => d.setIn(["onprem", "hosts", 0, "rolez"], ["synapse"]), 'onprem.hosts[0]: unknown field "rolez"; check the spelling against the deployment file reference in the README'],
   ["unknown target", "aws-poc", (d) => d.setIn(["target"], "gcp"), 'target: "gcp" is not a target; use "aws" or "onprem"'],

@@ -69,6 +69,16 @@ describe("facts the configs must get right", () => {
     expect(ini).not.toMatch(/max_prepared_statements/);
   });
 
+  test("the deployment's pool size reaches PgBouncer only; synchronous mode reaches Patroni", () => {
+    const d = loadExample("onprem-small");
+    if (d.target !== "onprem") throw new Error("on-prem example expected");
+    const tuned = buildTopology({ ...d, onprem: { ...d.onprem, database: { synchronousMode: false, poolSize: 40 } } });
+    const units = unitsOf(tuned, "db1");
+    expect(fileOf(units, "/etc/pgbouncer/pgbouncer.ini")).toMatch(/^default_pool_size = 40$/m);
+    expect(parseYaml(fileOf(units, "/etc/patroni/config.yml")).bootstrap.dcs.synchronous_mode).toBe(false);
+    expect(parseYaml(fileOf(db1, "/etc/patroni/config.yml")).bootstrap.dcs.synchronous_mode).toBe(true);
+  });
+
   test("HAProxy checks Patroni's REST API and PgBouncer, and sends traffic to PgBouncer", () => {
     const cfg = fileOf(unitsOf(small, "lb1"), "/etc/haproxy/haproxy.cfg");
     expect(cfg).toMatch(/listen postgres_primary\n\tmode tcp\n\tbind \*:5000/);

@@ -162,6 +162,7 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
       ...(bastion ? { bastion } : {}),
       turnRelayPorts: [lo, hi],
       hosts,
+      database: { synchronousMode: o.database.synchronous_mode, ...(o.database.pool_size ? { poolSize: o.database.pool_size } : {}) },
       ...(o.bundle ? { bundle: resolve(source ? dirname(source) : ".", o.bundle) } : {}),
     },
   };

@@ -66,6 +66,12 @@ export interface AwsDeployment extends DeploymentBase {
   readonly aws: AwsSettings;
 }
 
+export interface DatabaseSettings {
+  readonly synchronousMode: boolean;
+  /** Overrides the pool size derived from the worker count. */
+  readonly poolSize?: number;
+}
+
 export interface OnPremSettings {
   /** Absent only at the poc scale (one host, no load balancers). */
   readonly vip?: string;
@@ -74,6 +80,7 @@ export interface OnPremSettings {
   readonly bastion?: Bastion;
   readonly turnRelayPorts: readonly [number, number];
   readonly hosts: readonly InventoryHost[];
+  readonly database: DatabaseSettings;
   /** Absolute path of the offline package bundle uploaded to every host, if any. */
   readonly bundle?: string;
 }

@@ -56,6 +56,15 @@ export const onpremSchema = z.strictObject({
   /** Coturn relay range; the firewall and Coturn are rendered from the same value. */
   turn_relay_ports: z.tuple([port, port]).default([49152, 50151]),
   hosts: z.array(hostSchema).min(1, { error: "needs at least one host" }),
+  /** Database tier settings; the defaults follow the scale's worker count. */
+  database: z
+    .strictObject({
+      /** Patroni synchronous replication: no acknowledged commit is lost on failover (default true). */
+      synchronous_mode: z.boolean().default(true),
+      /** PgBouncer server connections per pool (default: (workers + 1) x 10). */
+      pool_size: z.int().min(5, { error: "must be at least 5 connections" }).max(1000, { error: "must be at most 1000 connections" }).optional(),
+    })
+    .default({ synchronous_mode: true }),
   /** Offline package bundle (npm run bundle); relative to this file. Without it, hosts use their own apt sources. */
   bundle: z.string().regex(/\.tar$/, { error: "is not a bundle file (npm run bundle writes matrix-bundle-<name>-<hash>.tar)" }).optional(),
 });

@@ -1,4 +1,6 @@
+import type { DatabaseSettings } from "../deployment/model";
 import { SCALE_PRESETS } from "../model/scale";
+import type { Topology } from "../model/topology";
 import { renderTemplate } from "../render";
 import type { RoleRenderer } from "./unit";
 import { commonView, members, synapseConnections } from "./view";
@@ -8,6 +10,9 @@ import { commonView, members, synapseConnections } from "./view";
  * retries has to fit (Patroni refuses or flaps otherwise).
  */
 export const PATRONI_TIMING = { ttl: 30, loopWait: 10, retryTimeout: 10 } as const;
+
+const database = (topology: Topology): DatabaseSettings =>
+  topology.deployment.target === "onprem" ? topology.deployment.onprem.database : { synchronousMode: true };
 
 export const renderEtcd: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
@@ -27,7 +32,7 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
   const patroniView = {
     ...view,
     ...PATRONI_TIMING,
-    synchronousMode: true,
+    synchronousMode: database(topology).synchronousMode,
     etcdHosts: members(topology, "etcd").map((m) => `${m.address}:2379`).join(","),
     // Synapse's pool through PgBouncer plus room for replication, backups and admins.
     maxConnections: synapseConnections(topology) + 50,
@@ -55,7 +60,7 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
 
 export const renderPgbouncer: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
-  const poolSize = synapseConnections(topology);
+  const poolSize = database(topology).poolSize ?? synapseConnections(topology);
   const pgbView = { ...view, poolSize, minPoolSize: Math.ceil(poolSize / 4), reservePoolSize: Math.ceil(poolSize / 10), maxClientConn: poolSize * 10 };
   return {
     name: "pgbouncer",
