@@ -21,8 +21,10 @@ describe("on-prem HA stack", () => {
     const kinds = r.provisioner.map((p: object) => Object.keys(p)[0]);
     expect(kinds[0]).toBe("remote-exec");
     expect(kinds.at(-1)).toBe("remote-exec");
-    // 3 rendered files + the activation script + the install script
-    expect(kinds.filter((k: string) => k === "file").length).toBe(5);
+    // every rendered file of the role, plus its activation script and the install script
+    const rendered = Object.keys(config.resource.local_file).filter((k) => k.startsWith("db1_patroni_")).length;
+    expect(rendered).toBeGreaterThan(2);
+    expect(kinds.filter((k: string) => k === "file").length).toBe(rendered + 2);
     expect(r.triggers).toEqual({ host: "db1", role: "patroni", content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
@@ -58,6 +60,8 @@ describe("on-prem HA stack", () => {
     expect(lines[apt]).toBe("/usr/local/sbin/matrix-apt-install patroni postgresql-15 postgresql-client-15");
     expect(lines.findIndex((l) => l.includes("/etc/postgresql-common/createcluster.conf"))).toBeLessThan(apt);
     expect(lines.findIndex((l) => l.includes("activate.sh"))).toBeGreaterThan(apt);
+    // Owners that packages create (postgres) are applied after the packages.
+    expect(lines.findIndex((l) => l === "chown root:postgres '/etc/patroni/config.yml'")).toBeGreaterThan(apt);
   });
 
   test("with an offline bundle, every host gets it before anything else, re-sent only when its content changes", () => {

@@ -57,8 +57,8 @@ describe("facts the configs must get right", () => {
   });
 
   test("the Synapse database is created UTF8 with C collation from template0", () => {
-    const activate = db1.find((u) => u.name === "patroni")!.activate;
-    expect(activate).toContain("createdb -h 127.0.0.1 --encoding=UTF8 --locale=C --template=template0 --owner=synapse synapse");
+    expect(parseYaml(fileOf(db1, "/etc/patroni/config.yml")).bootstrap.post_bootstrap).toBe("/etc/patroni/post-bootstrap.sh");
+    expect(fileOf(db1, "/etc/patroni/post-bootstrap.sh")).toContain('createdb --maintenance-db="$1" --encoding=UTF8 --locale=C --template=template0 --owner=synapse synapse');
   });
 
   test("PgBouncer pools in transaction mode with DISCARD ALL, sized from the workers", () => {

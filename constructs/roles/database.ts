@@ -48,8 +48,9 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
   return {
     name: "patroni",
     files: [
-      { path: "/etc/patroni/config.yml", content: renderTemplate("patroni/patroni.yml.mustache", patroniView), mode: "0640" },
-      { path: "/etc/patroni/synapse-role.sql", content: renderTemplate("patroni/synapse-role.sql.mustache", view), mode: "0640" },
+      { path: "/etc/patroni/config.yml", content: renderTemplate("patroni/patroni.yml.mustache", patroniView), mode: "0640", owner: "root:postgres" },
+      { path: "/etc/patroni/synapse-role.sql", content: renderTemplate("patroni/synapse-role.sql.mustache", view), mode: "0640", owner: "root:postgres" },
+      { path: "/etc/patroni/post-bootstrap.sh", content: renderTemplate("patroni/post-bootstrap.sh.mustache", view), mode: "0755" },
       // Before the package: Debian must not create and start its own cluster; Patroni owns PostgreSQL.
       { path: "/etc/postgresql-common/createcluster.conf", content: "# Patroni creates and runs the cluster.\ncreate_main_cluster = false\n", mode: "0644" },
     ],
@@ -65,8 +66,8 @@ export const renderPgbouncer: RoleRenderer = ({ topology, host }) => {
   return {
     name: "pgbouncer",
     files: [
-      { path: "/etc/pgbouncer/pgbouncer.ini", content: renderTemplate("pgbouncer/pgbouncer.ini.mustache", pgbView), mode: "0640" },
-      { path: "/etc/pgbouncer/userlist.txt", content: renderTemplate("pgbouncer/userlist.txt.mustache", view), mode: "0600" },
+      { path: "/etc/pgbouncer/pgbouncer.ini", content: renderTemplate("pgbouncer/pgbouncer.ini.mustache", pgbView), mode: "0640", owner: "root:postgres" },
+      { path: "/etc/pgbouncer/userlist.txt", content: renderTemplate("pgbouncer/userlist.txt.mustache", view), mode: "0640", owner: "root:postgres" },
     ],
     activate: renderTemplate("pgbouncer/activate.sh.mustache", view),
     packages: ["pgbouncer"],

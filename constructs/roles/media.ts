@@ -29,7 +29,7 @@ export const renderCoturn: RoleRenderer = ({ topology, host }) => {
   const allowedPeers = (d.target === "onprem" ? d.onprem.clientSubnets : []).map((cidr) => ({ range: cidrRange(cidr) }));
   return {
     name: "coturn",
-    files: [{ path: "/etc/turnserver.conf", content: renderTemplate("coturn/turnserver.conf.mustache", { ...view, relayMin, relayMax, allowedPeers }), mode: "0640" }],
+    files: [{ path: "/etc/turnserver.conf", content: renderTemplate("coturn/turnserver.conf.mustache", { ...view, relayMin, relayMax, allowedPeers }), mode: "0640", owner: "root:turnserver" }],
     activate: renderTemplate("coturn/activate.sh.mustache", view),
     packages: ["coturn"],
   };
@@ -49,7 +49,7 @@ export const renderRedis: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
   return {
     name: "redis",
-    files: [{ path: "/etc/redis/redis.conf", content: renderTemplate("redis/redis.conf.mustache", view), mode: "0640" }],
+    files: [{ path: "/etc/redis/redis.conf", content: renderTemplate("redis/redis.conf.mustache", view), mode: "0640", owner: "redis:redis" }],
     activate: renderTemplate("redis/activate.sh.mustache", view),
     packages: ["redis-server"],
   };

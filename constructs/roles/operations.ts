@@ -41,7 +41,7 @@ export const renderBackup: RoleRenderer = ({ topology, host }) => {
   const conf = { ...view, stanza: topology.deployment.name, databases, retentionFull: BACKUP_RETENTION.full, retentionDiff: BACKUP_RETENTION.diff };
   return {
     name: "backup",
-    files: [{ path: "/etc/pgbackrest/pgbackrest.conf", content: renderTemplate("backup/pgbackrest.conf.mustache", conf), mode: "0640" }],
+    files: [{ path: "/etc/pgbackrest/pgbackrest.conf", content: renderTemplate("backup/pgbackrest.conf.mustache", conf), mode: "0640", owner: "root:postgres" }],
     activate: renderTemplate("backup/activate.sh.mustache", view),
     packages: ["pgbackrest", "rsync"],
   };

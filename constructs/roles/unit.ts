@@ -9,6 +9,8 @@ export interface RenderedFile {
   readonly content: string;
   /** Octal permission string, such as "0640". */
   readonly mode: string;
+  /** "user:group" when not root's; applied after the unit's packages create the user. */
+  readonly owner?: string;
 }
 
 /** Everything one role (or the host's own base layer) needs on one host. */

@@ -56,6 +56,7 @@ export class RoleProvisioner extends Construct {
       ...unit.files.map((f, i) => `install -D -m ${f.mode} ${q(`${stage}/file-${i}`)} ${q(f.path)}`),
       // After the files, so packages keep the rendered config (--force-confold).
       ...(unit.packages.length > 0 ? [`${APT_INSTALL} ${unit.packages.join(" ")}`] : []),
+      ...unit.files.filter((f) => f.owner).map((f) => `chown ${f.owner} ${q(f.path)}`),
       `sh ${q(`${stage}/activate.sh`)}`,
       `rm -rf ${q(stage)}`,
       "",

@@ -1,0 +1,71 @@
+import { createHash } from "node:crypto";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { prepareAptRoot, resolveAndDownload } from "./apt";
+import type { GoBinary } from "./binaries";
+import { TARGET_OS, targetSuites } from "./debian";
+import { buildGoBinary } from "./go-build";
+import { bundleTarName, manifestText, type BundleManifest, type ManifestBinary } from "./manifest";
+import { writeFlatRepository, writeTar } from "./repo";
+import type { BundleRequest } from "./request";
+
+export interface BuildBundleOptions {
+  readonly request: BundleRequest;
+  /** Where the tarball goes. */
+  readonly outDir: string;
+  /** Kept between runs: the apt root with its downloaded .debs, built binaries. */
+  readonly cacheDir: string;
+  /** A dpkg status file of the hosts' minimal system; without it, the complete closure. */
+  readonly baselineStatus?: string;
+  readonly binaries?: readonly GoBinary[];
+}
+
+export interface BuiltBundle {
+  readonly file: string;
+  readonly manifest: BundleManifest;
+  /** Size of the tarball. */
+  readonly bytes: number;
+  /** .debs fetched by this run (0 when the cache had them all). */
+  readonly downloaded: number;
+  readonly seconds: number;
+}
+
+const sha256File = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
+
+/** Resolves, downloads (cached), assembles and tars the bundle of one request. */
+export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
+  const started = process.hrtime.bigint();
+  const root = prepareAptRoot(join(opts.cacheDir, "apt"), opts.baselineStatus);
+  const { planned, downloaded } = resolveAndDownload(root, opts.request.packages);
+
+  const staging = mkdtempSync(join(opts.cacheDir, "staging-"));
+  try {
+    const debs = writeFlatRepository(staging, root.archives, planned);
+    const binaries: ManifestBinary[] = (opts.binaries ?? []).map((bin) => {
+      const path = buildGoBinary(bin, join(staging, "bin"), join(opts.cacheDir, "go-bin"));
+      chmodSync(path, 0o755);
+      return { file: `bin/${bin.name}`, name: bin.name, module: bin.module, package: bin.package, size: statSync(path).size, sha256: sha256File(path) };
+    });
+    const manifest: BundleManifest = {
+      format: 1,
+      deployment: opts.request.deployment,
+      os: { distribution: TARGET_OS.distribution, release: TARGET_OS.release, codename: TARGET_OS.codename, architecture: TARGET_OS.architecture, suites: targetSuites() },
+      baseline: opts.baselineStatus === undefined ? "empty" : { status_sha256: sha256File(opts.baselineStatus) },
+      requested: opts.request.packages,
+      hosts: opts.request.hosts,
+      debs,
+      binaries,
+    };
+    writeFileSync(join(staging, "manifest.json"), manifestText(manifest));
+
+    mkdirSync(opts.outDir, { recursive: true });
+    const file = join(opts.outDir, bundleTarName(manifest));
+    const partial = `${file}.partial-${process.pid}`;
+    writeTar(staging, ["Packages", "Packages.gz", "Release", "manifest.json", ...debs.map((d) => d.file), ...(binaries.length > 0 ? ["bin"] : [])], partial);
+    renameSync(partial, file);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return { file, manifest, bytes: statSync(file).size, downloaded: downloaded.length, seconds };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,60 @@
+import { createHash } from "node:crypto";
+import type { HostPackages } from "./request";
+
+/** One .deb in the bundle. */
+export interface ManifestDeb {
+  readonly file: string;
+  readonly package: string;
+  readonly version: string;
+  readonly architecture: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/** One single binary under bin/. */
+export interface ManifestBinary {
+  readonly file: string;
+  readonly name: string;
+  /** Go module path@version it was built from. */
+  readonly module: string;
+  readonly package: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/**
+ * manifest.json: everything that decides the bundle's content, and nothing else (no
+ * timestamps, no paths of the building machine), so equal content means an equal name.
+ */
+export interface BundleManifest {
+  readonly format: 1;
+  readonly deployment: string;
+  readonly os: {
+    readonly distribution: string;
+    readonly release: string;
+    readonly codename: string;
+    readonly architecture: string;
+    /** "URI suite" for every suite the closure was resolved from. */
+    readonly suites: readonly string[];
+  };
+  /**
+   * The dpkg status the closure was computed against: "empty" (the complete closure of
+   * declared dependencies) or the SHA-256 of a baseline status file.
+   */
+  readonly baseline: "empty" | { readonly status_sha256: string };
+  /** Packages the deployment's units ask for, sorted. */
+  readonly requested: readonly string[];
+  readonly hosts: readonly HostPackages[];
+  /** The closure, sorted by package name. */
+  readonly debs: readonly ManifestDeb[];
+  readonly binaries: readonly ManifestBinary[];
+}
+
+/** The manifest as written into the bundle. */
+export const manifestText = (m: BundleManifest): string => `${JSON.stringify(m, null, 2)}\n`;
+
+/** matrix-bundle-<deployment>-<first 12 hex digits of the manifest's SHA-256>.tar */
+export function bundleTarName(m: BundleManifest): string {
+  const digest = createHash("sha256").update(manifestText(m)).digest("hex");
+  return `matrix-bundle-${m.deployment}-${digest.slice(0, 12)}.tar`;
+}

@@ -1,0 +1,31 @@
+import type { Topology } from "../../../constructs/model/topology";
+import { hostUnits } from "../../../constructs/roles";
+
+/** The Debian packages one host's units need. */
+export interface HostPackages {
+  readonly host: string;
+  /** Sorted, unique. */
+  readonly packages: readonly string[];
+}
+
+/** What an offline bundle must carry for one deployment. */
+export interface BundleRequest {
+  readonly deployment: string;
+  /** Every host, in the deployment's order. */
+  readonly hosts: readonly HostPackages[];
+  /** The union over all hosts: sorted, unique. */
+  readonly packages: readonly string[];
+}
+
+const sortedUnique = (names: Iterable<string>): string[] => [...new Set(names)].sort();
+
+/**
+ * Collects the packages of every unit (base layer and roles) on every host. `onlyHosts`
+ * narrows the request to some hosts (a tier); the bundle name still says the deployment.
+ */
+export function bundleRequest(topology: Topology, onlyHosts?: (host: string) => boolean): BundleRequest {
+  const hosts = topology.hosts
+    .filter((h) => !onlyHosts || onlyHosts(h.name))
+    .map((h) => ({ host: h.name, packages: sortedUnique(hostUnits(topology, h).flatMap((u) => u.packages)) }));
+  return { deployment: topology.deployment.name, hosts, packages: sortedUnique(hosts.flatMap((h) => h.packages)) };
+}
