@@ -52,7 +52,6 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
       os: { distribution: TARGET_OS.distribution, release: TARGET_OS.release, codename: TARGET_OS.codename, architecture: TARGET_OS.architecture, suites: targetSuites() },
       baseline: opts.baselineStatus === undefined ? "empty" : { status_sha256: sha256File(opts.baselineStatus) },
       requested: opts.request.packages,
-      hosts: opts.request.hosts,
       debs,
       binaries,
     };

@@ -1,6 +1,4 @@
 import { createHash } from "node:crypto";
-import type { HostPackages } from "./request";
-
 /** One .deb in the bundle. */
 export interface ManifestDeb {
   readonly file: string;
@@ -24,7 +22,8 @@ export interface ManifestBinary {
 
 /**
  * manifest.json: everything that decides the bundle's content, and nothing else (no
- * timestamps, no paths of the building machine), so equal content means an equal name.
+ * timestamps, no paths of the building machine, no host names: adding a host with the
+ * same roles keeps the bundle), so equal content means an equal name and equal bytes.
  */
 export interface BundleManifest {
   readonly format: 1;
@@ -44,7 +43,6 @@ export interface BundleManifest {
   readonly baseline: "empty" | { readonly status_sha256: string };
   /** Packages the deployment's units ask for, sorted. */
   readonly requested: readonly string[];
-  readonly hosts: readonly HostPackages[];
   /** The closure, sorted by package name. */
   readonly debs: readonly ManifestDeb[];
   readonly binaries: readonly ManifestBinary[];

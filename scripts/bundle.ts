@@ -1,0 +1,73 @@
+/**
+ * Builds the offline package bundle of one on-prem deployment: every Debian package its
+ * hosts' units need plus their dependency closure for Debian 12, as a flat apt repository
+ * in one tarball (see targets/onprem/bundle/).
+ *
+ *   npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>]
+ *
+ * --out       where the tarball goes (default .cache/bundle/out)
+ * --baseline  leave out what hosts with this dpkg status already have (default: none, so
+ *             the bundle carries the complete closure and completes any Debian 12 host)
+ */
+import { join, resolve } from "node:path";
+import { loadDeployments } from "../constructs/deployment/discover";
+import { DeploymentError } from "../constructs/deployment/errors";
+import { buildTopology } from "../constructs/model/topology";
+import { BUNDLE_BINARIES } from "../targets/onprem/bundle/binaries";
+import { buildBundle } from "../targets/onprem/bundle/build";
+import { bundleRequest } from "../targets/onprem/bundle/request";
+
+const ROOT = join(__dirname, "..");
+const USAGE = "usage: npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>]";
+
+function fail(message: string): never {
+  console.error(`error: ${message}`);
+  process.exit(2);
+}
+
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const value = args[i + 1];
+  if (value === undefined || value.startsWith("--")) fail(`${name} needs a value; ${USAGE}`);
+  args.splice(i, 2);
+  return value;
+};
+const outDir = resolve(option("--out") ?? join(ROOT, ".cache/bundle/out"));
+const baseline = option("--baseline");
+if (args.length !== 1 || args[0].startsWith("--")) fail(USAGE);
+
+let deployment;
+try {
+  [deployment] = loadDeployments([resolve(args[0])]);
+} catch (e) {
+  if (!(e instanceof DeploymentError)) throw e;
+  for (const line of e.message.split("\n")) console.error(`error: ${line}`);
+  process.exit(2);
+}
+if (deployment.target !== "onprem") fail(`${args[0]}: target: "${deployment.target}" has no Debian hosts; the offline bundle is for target onprem`);
+
+const request = bundleRequest(buildTopology(deployment));
+try {
+  const built = buildBundle({
+    request,
+    outDir,
+    cacheDir: join(ROOT, ".cache/bundle"),
+    ...(baseline ? { baselineStatus: resolve(baseline) } : {}),
+    binaries: BUNDLE_BINARIES,
+  });
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+  const debBytes = built.manifest.debs.reduce((sum, d) => sum + d.size, 0);
+  console.log(
+    [
+      `bundle     ${built.file}`,
+      `requested  ${request.packages.length} packages for ${request.hosts.length} hosts: ${request.packages.join(" ")}`,
+      `closure    ${built.manifest.debs.length} .debs, ${mb(debBytes)} (Debian ${built.manifest.os.release} ${built.manifest.os.codename} ${built.manifest.os.architecture}, baseline ${built.manifest.baseline === "empty" ? "empty: complete closure" : "from --baseline"}); ${built.downloaded} downloaded, the rest from .cache/bundle`,
+      `binaries   ${built.manifest.binaries.length}`,
+      `tarball    ${mb(built.bytes)} in ${built.seconds.toFixed(1)} s`,
+    ].join("\n"),
+  );
+} catch (e) {
+  fail((e as Error).message);
+}

@@ -1,0 +1,125 @@
+/** The offline bundle's pure parts: which packages for which hosts, apt's plan, the name. */
+import { buildTopology } from "../constructs/model/topology";
+import { archiveFileName, parseAptSimulation, poolFileName } from "../targets/onprem/bundle/apt-plan";
+import { BUNDLE_BINARIES } from "../targets/onprem/bundle/binaries";
+import { bundleTarName, manifestText, type BundleManifest } from "../targets/onprem/bundle/manifest";
+import { parsePackagesIndex } from "../targets/onprem/bundle/repo";
+import { bundleRequest } from "../targets/onprem/bundle/request";
+import { loadExample } from "./helpers/examples";
+
+const BASE = ["ca-certificates", "curl", "nftables", "prometheus-node-exporter"];
+
+describe("packages collected from a deployment", () => {
+  const small = bundleRequest(buildTopology(loadExample("onprem-small")));
+  const of = (host: string) => small.hosts.find((h) => h.host === host)?.packages;
+
+  test("every host, with its base layer and its roles' packages", () => {
+    expect(small.deployment).toBe("z3r0d3v-small");
+    expect(small.hosts.map((h) => h.host)).toHaveLength(16);
+    expect(of("db1")).toEqual([...BASE, "etcd-client", "etcd-server", "patroni", "pgbouncer", "postgresql-15", "postgresql-client-15"].sort());
+    expect(of("lb1")).toEqual([...BASE, "haproxy", "iproute2", "keepalived"].sort());
+    expect(of("rtc1")).toEqual([...BASE, "redis-server"].sort()); // livekit: a single binary, not a Debian package
+    expect(of("rtc2")).toEqual(BASE); // Redis only on the first media host
+    expect(of("obj1")).toEqual(BASE); // minio: a single binary
+    expect(of("backup1")).toEqual([...BASE, "pgbackrest", "rsync"].sort());
+    for (const h of small.hosts) expect(h.packages).toEqual(expect.arrayContaining(BASE));
+  });
+
+  test("the union is sorted and unique", () => {
+    expect(small.packages).toEqual([...new Set(small.hosts.flatMap((h) => h.packages))].sort());
+    expect(small.packages).toHaveLength(21);
+  });
+
+  test("small, medium and large ask for the same packages; a tier can be asked alone", () => {
+    for (const name of ["onprem-medium", "onprem-large"] as const) {
+      expect(bundleRequest(buildTopology(loadExample(name))).packages).toEqual(small.packages);
+    }
+    const db = bundleRequest(buildTopology(loadExample("onprem-small")), (h) => h.startsWith("db"));
+    expect(db.hosts.map((h) => h.host)).toEqual(["db1", "db2", "db3"]);
+    expect(db.packages).toEqual(of("db1"));
+  });
+
+  test("the proof-of-concept host gets Docker and Compose", () => {
+    expect(bundleRequest(buildTopology(loadExample("onprem-poc"))).packages).toEqual(expect.arrayContaining(["docker.io", "docker-compose", "openssl"]));
+  });
+
+  test("no single binaries yet", () => {
+    expect(BUNDLE_BINARIES).toEqual([]);
+  });
+});
+
+describe("apt's plan", () => {
+  const output = [
+    "NOTE: This is only a simulation!",
+    "Inst libc6 (2.36-9+deb12u14 Debian:12.15/oldstable [amd64]) []",
+    "Inst keepalived (1:2.2.7-1+b2 Debian:12.15/oldstable [amd64])",
+    "Inst sudo [1.9.13p3-1+deb12u4] (1.9.13p3-1+deb12u4 Debian:12.15/oldstable [amd64])",
+    "Inst libgcrypt20 (1.10.1-3+deb12u1 Debian:12.15/oldstable, Debian-Security:12/oldstable-security [amd64])",
+    "Inst adduser (3.134 Debian:12.15/oldstable [all])",
+    "Conf adduser (3.134 Debian:12.15/oldstable [all])",
+  ].join("\n");
+
+  test("every Inst line, sorted by name, reinstalls and several origins included", () => {
+    expect(parseAptSimulation(output)).toEqual([
+      { package: "adduser", version: "3.134", architecture: "all" },
+      { package: "keepalived", version: "1:2.2.7-1+b2", architecture: "amd64" },
+      { package: "libc6", version: "2.36-9+deb12u14", architecture: "amd64" },
+      { package: "libgcrypt20", version: "1.10.1-3+deb12u1", architecture: "amd64" },
+      { package: "sudo", version: "1.9.13p3-1+deb12u4", architecture: "amd64" },
+    ]);
+  });
+
+  test("a removal or an unreadable line is an error, not a smaller bundle", () => {
+    expect(() => parseAptSimulation(`${output}\nRemv systemd-timesyncd [252.39-1~deb12u1]`)).toThrow(/remove/);
+    expect(() => parseAptSimulation("Inst what")).toThrow(/unexpected/);
+  });
+
+  test("file names: apt's cache encodes the epoch, the bundle drops it", () => {
+    const deb = { package: "keepalived", version: "1:2.2.7-1+b2", architecture: "amd64" };
+    expect(archiveFileName(deb)).toBe("keepalived_1%3a2.2.7-1+b2_amd64.deb");
+    expect(poolFileName(deb)).toBe("keepalived_2.2.7-1+b2_amd64.deb");
+  });
+
+  test("Packages index stanzas", () => {
+    const text = "Package: a\nVersion: 1\nDescription: x\n more\n\nPackage: b\nVersion: 2:3\nFilename: ./b_3_all.deb\n";
+    expect(parsePackagesIndex(text)).toEqual([
+      { Package: "a", Version: "1", Description: "x" },
+      { Package: "b", Version: "2:3", Filename: "./b_3_all.deb" },
+    ]);
+  });
+});
+
+describe("the bundle's name comes from its content", () => {
+  const manifest: BundleManifest = {
+    format: 1,
+    deployment: "z3r0d3v-small",
+    os: { distribution: "debian", release: "12", codename: "bookworm", architecture: "amd64", suites: ["http://deb.debian.org/debian bookworm"] },
+    baseline: "empty",
+    requested: ["haproxy"],
+    debs: [{ file: "haproxy_2.6.12-1+deb12u4_amd64.deb", package: "haproxy", version: "2.6.12-1+deb12u4", architecture: "amd64", size: 2043000, sha256: "a".repeat(64) }],
+    binaries: [],
+  };
+
+  test("equal content, equal name; the name carries the deployment and 12 hex digits", () => {
+    const name = bundleTarName(manifest);
+    expect(name).toMatch(/^matrix-bundle-z3r0d3v-small-[0-9a-f]{12}\.tar$/);
+    expect(bundleTarName(JSON.parse(manifestText(manifest)))).toBe(name);
+  });
+
+  test("any change to a .deb, the request, the suite or the deployment changes it", () => {
+    const name = bundleTarName(manifest);
+    const changed: BundleManifest[] = [
+      { ...manifest, debs: [{ ...manifest.debs[0], sha256: "b".repeat(64) }] },
+      { ...manifest, debs: [{ ...manifest.debs[0], version: "2.6.12-1+deb12u5" }] },
+      { ...manifest, requested: ["haproxy", "keepalived"] },
+      { ...manifest, os: { ...manifest.os, suites: [...manifest.os.suites, "http://deb.debian.org/debian bookworm-updates"] } },
+      { ...manifest, baseline: { status_sha256: "c".repeat(64) } },
+      { ...manifest, deployment: "other" },
+    ];
+    for (const m of changed) expect(bundleTarName(m)).not.toBe(name);
+  });
+
+  test("host names are not part of it: adding a host with the same roles keeps the bundle", () => {
+    expect(manifestText(manifest)).not.toMatch(/"hosts"/);
+  });
+});
