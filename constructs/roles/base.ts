@@ -15,7 +15,7 @@ export const renderBase: RoleRenderer = ({ topology, host }) => {
     const saddr = sources.includes("0.0.0.0/0") ? "" : `ip saddr { ${sources.join(", ")} } `;
     const match =
       rule.protocol === "vrrp"
-        ? `${saddr}ip protocol vrrp`
+        ? `${saddr}ip protocol 112`
         : `${saddr}${rule.protocol} dport ${typeof rule.port === "number" ? rule.port : `${rule.port![0]}-${rule.port![1]}`}`;
     return [{ match, purpose: `${portLabel(rule)} ${rule.purpose}` }];
   });

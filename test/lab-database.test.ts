@@ -1,0 +1,196 @@
+// The on-prem target for real: `tofu apply` provisions the database tier (etcd, Patroni,
+// PgBouncer, HAProxy + Keepalived) of an HA deployment onto lab hosts (systemd-nspawn
+// Debian 12 containers, test/helpers/lab.ts) over SSH, as a sudo user, installing only
+// from the offline bundle. The hosts have no route out; the control namespace (where
+// tofu and the client run) holds the Synapse host's address, so the port matrix lets it
+// reach HAProxy's 5000/5001 exactly as Synapse would, and nothing else.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseDeployment } from "../constructs/deployment/load";
+import type { OnPremDeployment } from "../constructs/deployment/model";
+import { buildTopology } from "../constructs/model/topology";
+import { buildLabBundle } from "./helpers/lab-bundle";
+import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "./helpers/lab";
+import { tempDir } from "./helpers/programs";
+import { synthToDir } from "./helpers/synth";
+import { tofuEnv } from "./helpers/tofu";
+
+const NET = "10.77.1";
+const SYNAPSE = `${NET}.10`; // the control namespace
+const LAB_HOSTS = [
+  { name: "db1", address: `${NET}.21` },
+  { name: "db2", address: `${NET}.22` },
+  { name: "db3", address: `${NET}.23` },
+  { name: "lb1", address: `${NET}.31` },
+  { name: "lb2", address: `${NET}.32` },
+];
+const VIP = `${NET}.100`;
+/**
+ * Every unit of the database tier, named one by one: OpenTofu 1.10 plans the replacement of
+ * a targeted resource's dependency but does not apply it (seen here), so a partial
+ * roll-out must target each unit it means.
+ */
+const TARGETS = LAB_HOSTS.flatMap((h) =>
+  ["bundle", "base", ...(h.name.startsWith("db") ? ["etcd", "patroni", "pgbouncer"] : ["haproxy", "keepalived"])].map((u) => `-target=null_resource.${h.name}_${u}`),
+);
+
+function labDeployment(keyPath: string, bundle: string, poolSize?: number): OnPremDeployment {
+  // The whole small-scale inventory: hosts outside the database tier are not in the lab
+  // and not targeted; they are only addresses in the firewall rules.
+  const others = [
+    ["obj1", 41, "object_store"], ["obj2", 42, "object_store"], ["obj3", 43, "object_store"], ["obj4", 44, "object_store"],
+    ["turn1", 51, "turn"], ["turn2", 52, "turn"], ["rtc1", 61, "media"], ["rtc2", 62, "media"], ["mon1", 71, "monitoring"], ["backup1", 81, "backup"],
+  ] as const;
+  const yaml = `
+name: lab-db
+domain: chat.z3r0d3v.com
+target: onprem
+scale: small
+onprem:
+  vip: ${VIP}
+  client_subnets: [${NET}.0/24]
+  admin_subnets: [${SYNAPSE}/32]
+  ssh: { user: debian, private_key_path: ${keyPath} }
+  bundle: ${bundle}
+  database: { synchronous_mode: true${poolSize ? `, pool_size: ${poolSize}` : ""} }
+  hosts:
+    - { name: synapse1, address: ${SYNAPSE}, group: synapse }
+${LAB_HOSTS.map((h) => `    - { name: ${h.name}, address: ${h.address}, group: ${h.name.startsWith("db") ? "database" : "load_balancer"} }`).join("\n")}
+${others.map(([n, a, g]) => `    - { name: ${n}, address: ${NET}.${a}, group: ${g} }`).join("\n")}
+`;
+  return parseDeployment(yaml) as OnPremDeployment;
+}
+
+const tmp = tempDir("lab-db");
+const state = join(tmp.dir, "terraform.tfstate");
+let lab: Lab | undefined;
+let bundle: string;
+const theLab = () => {
+  if (!lab) throw new Error("the lab was not created (see the first failure)");
+  return lab;
+};
+
+async function tofu(stackDir: string, ...args: string[]) {
+  const env = tofuEnv();
+  return theLab().runInControl(env.TOFU_BINARY!, [...args, "-no-color", "-input=false"], { cwd: stackDir, env, timeoutMs: 1_200_000 });
+}
+
+async function synthAndInit(deployment: OnPremDeployment, name: string): Promise<string> {
+  const dir = synthToDir({ ...deployment, backend: { type: "local", path: state } }, join(tmp.dir, name));
+  const init = await tofu(dir, "init");
+  if (init.status !== 0) throw new Error(`tofu init: ${init.output}`);
+  return dir;
+}
+
+/** A secret's value, read from the local state (the test is the operator here). */
+function secret(name: string): string {
+  const s = JSON.parse(readFileSync(state, "utf8"));
+  const r = s.resources.find((x: { type: string; name: string }) => x.type === "random_password" && x.name === `secret_${name}`);
+  return r.instances[0].attributes.result;
+}
+
+async function psql(port: number, sql: string) {
+  return theLab().runInControl("psql", ["-h", VIP, "-p", String(port), "-U", "synapse", "-d", "synapse", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql], {
+    env: { ...process.env, PGPASSWORD: secret("synapse_db"), PGCONNECT_TIMEOUT: "5" },
+  });
+}
+
+async function eventually<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, seconds = 90): Promise<T> {
+  let last: T | undefined;
+  for (let i = 0; i < seconds; i++) {
+    last = await probe();
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`${what}: still not there after ${seconds} s: ${JSON.stringify(last)}`);
+}
+
+let stackDir: string;
+let applyOutput = "";
+
+beforeAll(async () => {
+  checkLabPrerequisites();
+  cleanupStaleLabs();
+  const started = Date.now();
+  lab = await createLab({ name: "db", subnet: `${NET}.0/24`, hosts: LAB_HOSTS, controlAddress: SYNAPSE });
+  const draft = labDeployment(lab.sshKeyPath, "/nonexistent.tar");
+  bundle = await buildLabBundle(buildTopology(draft), LAB_HOSTS.map((h) => h.name), tmp.dir);
+  stackDir = await synthAndInit(labDeployment(lab.sshKeyPath, bundle), "v1");
+  const apply = await tofu(stackDir, "apply", "-auto-approve", ...TARGETS);
+  applyOutput = apply.output;
+  if (apply.status !== 0) {
+    const remote = apply.output.split("\n").filter((l) => l.includes("(remote-exec):")).slice(-60).join("\n");
+    throw new Error(`tofu apply failed:\n${remote}\n${apply.output.slice(-3000)}`);
+  }
+  console.log(`lab database tier: lab + bundle + apply in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}, 1_800_000);
+
+afterAll(async () => {
+  await lab?.destroy();
+  tmp.remove();
+});
+
+test("the apply ran over SSH as the sudo user and installed only from the bundle", async () => {
+  expect(applyOutput).toMatch(/Apply complete! Resources: \d+ added, 0 changed, 0 destroyed\./);
+  for (const h of LAB_HOSTS) {
+    const sources = await theLab().exec(h.name, "cat /etc/apt/sources.list.d/matrix-bundle.list; ip route show default");
+    expect(sources.stdout.trim()).toBe("deb [trusted=yes] file:/var/lib/matrix-platform/bundle ./");
+  }
+});
+
+test("etcd is healthy with 3 members", async () => {
+  const r = await theLab().exec("db1", "ETCDCTL_API=3 etcdctl --endpoints=http://127.0.0.1:2379 member list -w simple && ETCDCTL_API=3 etcdctl --endpoints=http://127.0.0.1:2379 endpoint health --cluster");
+  expect(r.status).toBe(0);
+  expect(r.stdout.split("\n").filter((l) => / started, db\d, /.test(l)).map((l) => l.split(", ")[2]).sort()).toEqual(["db1", "db2", "db3"]);
+});
+
+test("Patroni reports one leader and two streaming replicas, one of them synchronous", async () => {
+  type Member = { Member: string; Role: string; State: string };
+  const members = await eventually(
+    "a leader, a sync standby and a replica, all running",
+    async () => JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout || "[]") as Member[],
+    (m) => m.length === 3 && m.every((x) => x.State === "running") && m.map((x) => x.Role).sort().join() === "Leader,Replica,Sync Standby",
+  );
+  expect(members.map((m) => m.Member).sort()).toEqual(["db1", "db2", "db3"]);
+  const leader = members.find((m) => m.Role === "Leader")!.Member;
+  const replication = await theLab().exec(leader, `runuser -u postgres -- psql -Atc "SELECT state, sync_state FROM pg_stat_replication ORDER BY sync_state"`);
+  expect(replication.stdout.trim().split("\n")).toEqual(["streaming|async", "streaming|sync"]);
+});
+
+test("a client writes and reads through the VIP: 5000 to the leader, 5001 to the replicas", async () => {
+  const w = await eventually("the VIP on 5000", () => psql(5000, "CREATE TABLE IF NOT EXISTS lab_check (t text); INSERT INTO lab_check VALUES ('Grüße 你好 🎉'); SELECT pg_is_in_recovery();"), (r) => r.status === 0);
+  expect(w.stdout.trim().split("\n").at(-1)).toBe("f");
+  const r = await eventually("the row on a replica", () => psql(5001, "SELECT pg_is_in_recovery(), t FROM lab_check"), (x) => x.status === 0 && x.stdout.includes("Grüße 你好 🎉"), 30);
+  expect(r.stdout.trim().split("\n")[0]).toBe("t|Grüße 你好 🎉");
+  const db = await psql(5000, "SELECT datcollate, datctype, pg_encoding_to_char(encoding) FROM pg_database WHERE datname = 'synapse'");
+  expect(db.stdout.trim()).toBe("C|C|UTF8");
+});
+
+test("the firewall refuses what the port matrix does not allow", async () => {
+  // The control namespace is the Synapse host: HAProxy yes, PgBouncer and Patroni's API directly no.
+  const probe = (host: string, port: number) => theLab().runInControl("timeout", ["3", "bash", "-c", `exec 3<>/dev/tcp/${host}/${port}`]);
+  expect((await probe(VIP, 5000)).status).toBe(0);
+  expect((await probe(`${NET}.21`, 6432)).status).not.toBe(0);
+  expect((await probe(`${NET}.21`, 8008)).status).not.toBe(0);
+  expect((await probe(`${NET}.21`, 2379)).status).not.toBe(0);
+});
+
+test("a second plan shows no changes", async () => {
+  const plan = await tofu(stackDir, "plan", "-detailed-exitcode", ...TARGETS);
+  expect(plan.output).toContain("No changes.");
+  expect(plan.status).toBe(0);
+});
+
+test("changing the PgBouncer pool size re-runs only the PgBouncer resources", async () => {
+  const changed = await synthAndInit(labDeployment(theLab().sshKeyPath, bundle, 37), "v2");
+  const plan = await tofu(changed, "plan", "-detailed-exitcode", ...TARGETS);
+  expect(plan.status).toBe(2);
+  const replaced = [...plan.output.matchAll(/# (\S+) must be replaced/g)].map((m) => m[1]).sort();
+  expect(replaced).toEqual(["null_resource.db1_pgbouncer", "null_resource.db2_pgbouncer", "null_resource.db3_pgbouncer"]);
+  const apply = await tofu(changed, "apply", "-auto-approve", ...TARGETS);
+  const summary = apply.output.split("\n").filter((l) => /Apply complete!|Error|remote-exec\): .*(rror|fail)/.test(l));
+  expect(summary).toEqual(["Apply complete! Resources: 3 added, 0 changed, 3 destroyed."]);
+  const live = await theLab().exec("db2", `PGPASSWORD='${secret("pgbouncer_auth")}' psql -h 127.0.0.1 -p 6432 -U pgbouncer_admin -d pgbouncer -At -c 'SHOW CONFIG' | grep '^default_pool_size|'`);
+  expect(live.stdout.trim().split("|").slice(0, 2)).toEqual(["default_pool_size", "37"]);
+  writeFileSync(join(tmp.dir, "done"), "");
+});
