@@ -33,6 +33,12 @@ export type SecretName = (typeof SECRET_NAMES)[number];
 export const secretMarker = (name: SecretName) => `@@secret:${name}@@`;
 export const SECRET_MARKER = /@@secret:([a-z_]+)@@/g;
 
+/**
+ * Where the public host name is known only at apply time (the Elastic IP of an AWS
+ * deployment without a domain), rendered text carries this marker; the target fills it.
+ */
+export const PUBLIC_HOST_MARKER = "@@public_host@@";
+
 export function secretsIn(content: string): SecretName[] {
   return [...new Set([...content.matchAll(SECRET_MARKER)].map((m) => m[1] as SecretName))].sort();
 }

@@ -21,7 +21,8 @@ function problemsOf(yamlText: string): readonly string[] {
 /** Every message a user can get, with the edit that provokes it (one mistake each). */
 const CASES: ReadonlyArray<[string, ExampleName, Edit, string]> = [
   ["bad IP address", "onprem-small", (d) => d.setIn(["onprem", "hosts", 3, "address"], "10.0.0.300"), 'onprem.hosts[3].address: "10.0.0.300" is not an IPv4 address'],
-  ["missing domain", "onprem-small", (d) => d.deleteIn(["domain"]), "domain: is required (string)"],
+  ["missing domain on-prem", "onprem-small", (d) => d.deleteIn(["domain"]), 'domain: is required for target "onprem": the DNS name users open (every host maps it to the entry address)'],
+  ["neither domain nor server_name", "aws-poc", (d) => { d.deleteIn(["domain"]); d.deleteIn(["server_name"]); }, "server_name: is required when there is no domain: the permanent Matrix server name (user IDs are @alice:<server_name>)"],
   ["bad domain", "aws-poc", (d) => d.setIn(["domain"], "chat_z3r0d3v"), 'domain: "chat_z3r0d3v" is not a valid domain (lower-case DNS name such as chat.example.com)'],
   ["bad server_name", "aws-poc", (d) => d.setIn(["server_name"], "Chat.Example"), 'server_name: "Chat.Example" is not a valid server_name (lower-case DNS name such as chat.example.com)'],
   ["unknown role", "onprem-small", (d) => { d.deleteIn(["onprem", "hosts", 0, "group"]); d.setIn(["onprem", "hosts", 0, "roles"], ["synapse", "postgres"]); }, 'onprem.hosts[0].roles[1]: "postgres" is not a role; roles are: etcd, patroni, pgbouncer, haproxy, keepalived, minio, coturn, redis, livekit, monitoring, backup, synapse, poc'],

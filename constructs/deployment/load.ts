@@ -120,10 +120,13 @@ function awsSettings(a: NonNullable<ParsedDeployment["aws"]>): AwsSettings {
 }
 
 function toDeployment(d: ParsedDeployment, source?: string): Deployment {
+  const serverName = d.server_name ?? d.domain;
+  if (!serverName) {
+    throw new DeploymentError([problem(["server_name"], undefined, "is required when there is no domain: the permanent Matrix server name (user IDs are @alice:<server_name>)")]);
+  }
   const base = {
     name: d.name,
-    domain: d.domain,
-    serverName: d.server_name ?? d.domain,
+    serverName,
     allowServerNameChange: d.allow_server_name_change,
     federation: d.federation,
     branding: { brand: d.branding.brand, themeColor: d.branding.theme_color, ...(d.branding.logo_url ? { logoUrl: d.branding.logo_url } : {}) },
@@ -134,9 +137,11 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
     if (d.onprem) throw new DeploymentError([problem(["onprem"], undefined, 'is only for target "onprem"; remove it or set target: onprem')]);
     if (!d.aws) throw new DeploymentError([problem(["aws"], undefined, 'is required when target is "aws" (region, ssh_cidr, alarm_email, monthly_budget_usd)')]);
     if (d.scale !== "poc") throw new DeploymentError([problem(["scale"], d.scale, 'is not available on target "aws"; the AWS target is the single-instance proof of concept: use scale: poc')]);
-    return { ...base, target: "aws", scale: "poc", aws: awsSettings(d.aws) };
+    return { ...base, ...(d.domain ? { domain: d.domain } : {}), target: "aws", scale: "poc", aws: awsSettings(d.aws) };
   }
   if (d.aws) throw new DeploymentError([problem(["aws"], undefined, 'is only for target "aws"; remove it or set target: aws')]);
+  if (!d.domain) throw new DeploymentError([problem(["domain"], undefined, 'is required for target "onprem": the DNS name users open (every host maps it to the entry address)')]);
+  const domain = d.domain;
   if (!d.onprem) throw new DeploymentError([problem(["onprem"], undefined, 'is required when target is "onprem" (client_subnets, admin_subnets, hosts)')]);
   const o = d.onprem;
   const [lo, hi] = o.turn_relay_ports;
@@ -153,6 +158,7 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
 
   const deployment: OnPremDeployment = {
     ...base,
+    domain,
     target: "onprem",
     scale: d.scale,
     onprem: {

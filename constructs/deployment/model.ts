@@ -33,7 +33,6 @@ export type Backend =
 
 interface DeploymentBase {
   readonly name: string;
-  readonly domain: string;
   /** Permanent: part of every user ID. */
   readonly serverName: string;
   /** Whether a changed server_name may replace the deployed one (see ServerNameGuard). */
@@ -61,6 +60,8 @@ export interface AwsSettings {
 
 export interface AwsDeployment extends DeploymentBase {
   readonly target: "aws";
+  /** DNS name users open; absent: they open the Elastic IP. */
+  readonly domain?: string;
   /** AWS is the single-instance proof of concept only. */
   readonly scale: "poc";
   readonly aws: AwsSettings;
@@ -87,6 +88,8 @@ export interface OnPremSettings {
 
 export interface OnPremDeployment extends DeploymentBase {
   readonly target: "onprem";
+  /** DNS name users open; every host maps it to the VIP. */
+  readonly domain: string;
   readonly scale: Scale;
   readonly onprem: OnPremSettings;
 }

@@ -106,7 +106,8 @@ export const backendSchema = z.discriminatedUnion(
 
 export const deploymentSchema = z.strictObject({
   name: z.string().regex(DEPLOYMENT_NAME, { error: "is not a deployment name (3-40 lower-case letters, digits and '-')" }),
-  domain: domain("domain"),
+  /** Optional on AWS only: without it, the instance's Elastic IP is the public address. */
+  domain: domain("domain").optional(),
   /** Permanent: baked into every user ID. Defaults to the domain. */
   server_name: domain("server_name").optional(),
   /** server_name is permanent; changing it on a deployed platform needs this explicit flag. */

@@ -1,4 +1,4 @@
-import { renderTemplate } from "../render";
+import { PUBLIC_HOST_MARKER, renderTemplate } from "../render";
 import type { RoleRenderer } from "./unit";
 import { commonView } from "./view";
 
@@ -54,7 +54,7 @@ export function pocView(ctx: Parameters<RoleRenderer>[0], runtime: PocRuntime = 
     root: POC_ROOT,
     images: POC_IMAGES,
     federation: d.federation,
-    publicBaseUrl: `http://${d.domain}/`,
+    publicBaseUrl: `http://${d.domain ?? PUBLIC_HOST_MARKER}/`,
     brand: d.branding.brand,
     logoUrl: d.branding.logoUrl ?? "themes/element/img/logos/element-logo.svg",
     themeColor: d.branding.themeColor,

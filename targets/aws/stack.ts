@@ -1,13 +1,16 @@
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
+import { EipAssociation } from "@cdktf/provider-aws/lib/eip-association";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { Fn, TerraformLocal, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { AwsDeployment } from "../../constructs/deployment/model";
 import type { Topology } from "../../constructs/model/topology";
 import { hostUnits } from "../../constructs/roles";
+import { PUBLIC_HOST_MARKER } from "../../constructs/render";
 import { POC_ROOT } from "../../constructs/roles/poc";
+import { toTerraformString } from "../shared/terraform-text";
 import { configureBackend } from "../shared/backend";
 import { ServerNameGuard } from "../shared/server-name-guard";
 import { BackupBucket } from "./backup-bucket";
@@ -58,12 +61,19 @@ export class AwsPocStack extends TerraformStack {
     ];
     this.cloudConfig = cloudConfig(units);
 
+    // Without a domain the Elastic IP is the public address: it exists before the
+    // instance, and Terraform writes it into the user-data (then gzip + base64) at apply.
+    const publicIp = d.domain ? undefined : new Eip(this, "eip", { domain: "vpc", tags: { Name: `${d.name}-matrix` } });
+    const userData = publicIp
+      ? Fn.base64gzip(Fn.replace(new TerraformLocal(this, "cloud_config", toTerraformString(this.cloudConfig)).asString, PUBLIC_HOST_MARKER, publicIp.publicIp))
+      : userDataBase64(this.cloudConfig);
+
     this.instance = new Instance(this, "server", {
       ami: ami.value,
       instanceType: a.instanceType,
       vpcSecurityGroupIds: [sg.group.id],
       iamInstanceProfile: role.profile.name,
-      userDataBase64: userDataBase64(this.cloudConfig),
+      userDataBase64: userData,
       userDataReplaceOnChange: false,
       monitoring: true,
       ebsOptimized: true,
@@ -83,7 +93,12 @@ export class AwsPocStack extends TerraformStack {
     });
 
     // Since February 2024 every public IPv4 address costs money, this one included.
-    this.eip = new Eip(this, "eip", { instance: this.instance.id, domain: "vpc", tags: { Name: `${d.name}-matrix` } });
+    if (publicIp) {
+      this.eip = publicIp;
+      new EipAssociation(this, "eip-association", { allocationId: publicIp.allocationId, instanceId: this.instance.id });
+    } else {
+      this.eip = new Eip(this, "eip", { instance: this.instance.id, domain: "vpc", tags: { Name: `${d.name}-matrix` } });
+    }
 
     new InstanceMonitoring(this, "monitoring", {
       deploymentName: d.name,
@@ -98,7 +113,9 @@ export class AwsPocStack extends TerraformStack {
 
     const compose = `sudo docker compose -f ${POC_ROOT}/docker-compose.yml`;
     const outputs: Record<string, [string, string]> = {
-      url: [`http://${d.domain}/`, "Element Web (HTTP only: proof of concept); the domain's A record must point at public_ip"],
+      url: d.domain
+        ? [`http://${d.domain}/`, "Element Web (HTTP only: proof of concept); the domain's A record must point at public_ip"]
+        : [`http://${this.eip.publicIp}/`, "Element Web (HTTP only: proof of concept), on the Elastic IP"],
       public_ip: [this.eip.publicIp, "Elastic IP of the server (billed as a public IPv4 address)"],
       ssm_command: [`aws ssm start-session --region ${a.region} --target ${this.instance.id}`, "Shell on the server through Session Manager"],
       backup_bucket: [this.backupBucket.bucket.id, "S3 bucket of the daily backups"],
