@@ -18,6 +18,7 @@ import { randomBytes } from "node:crypto";
 import { accessSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import { runAsync } from "./programs";
 
 /** Every lab resource's name starts with this, then the owning process's PID and a dash. */
 export const LAB_PREFIX = "mxlab-";
@@ -155,27 +156,6 @@ function must(cmd: string, args: readonly string[], input?: string): string {
     throw new Error(`lab: ${cmd} ${args.join(" ")} failed (${r.status ?? r.signal}${r.error ? `, ${r.error.message}` : ""}):\n${r.stdout ?? ""}${r.stderr ?? ""}`);
   }
   return r.stdout;
-}
-
-/** Runs a program without blocking; never throws for a non-zero exit. */
-function runAsync(cmd: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: opts.cwd,
-      env: opts.env ?? process.env,
-      stdio: ["pipe", "pipe", "pipe"],
-      timeout: opts.timeoutMs ?? 300_000,
-      killSignal: "SIGKILL",
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr, output: `${stdout}${stderr}` }));
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(opts.input ?? "");
-  });
 }
 
 function ipv4(text: string, what: string): number {

@@ -43,6 +43,8 @@ export interface RunOptions {
   readonly input?: string;
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** runAsync only: killed (SIGKILL) after this long; default 300 s. */
+  readonly timeoutMs?: number;
 }
 
 /** Runs a program to completion (it must exist: see program()). */
@@ -62,13 +64,20 @@ export function run(file: string, args: readonly string[], opts: RunOptions = {}
 export function runAsync(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const path = program(file);
   return new Promise((resolve, reject) => {
-    const child = spawn(path, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(path, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+      timeout: opts.timeoutMs ?? 300_000,
+      killSignal: "SIGKILL",
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.on("error", reject);
     child.on("close", (status) => resolve({ status, stdout, stderr, output: `${stdout}${stderr}` }));
+    child.stdin.on("error", () => undefined);
     child.stdin.end(opts.input ?? "");
   });
 }
