@@ -1,6 +1,6 @@
 // Package plainprovider implements a provider with an empty configuration
-// schema, which is all that null, local and random need: their behaviour
-// lives entirely in their resources.
+// schema, which is all that null needs: its behaviour lives entirely in its
+// resource (and the provisioners OpenTofu itself runs).
 package plainprovider
 
 import (
