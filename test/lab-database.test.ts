@@ -175,6 +175,20 @@ test("the firewall refuses what the port matrix does not allow", async () => {
   expect((await probe(`${NET}.21`, 2379)).status).not.toBe(0);
 });
 
+test("a dead PgBouncer takes its node out of HAProxy, and back in when it returns", async () => {
+  const members = JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout) as { Member: string; Role: string }[];
+  const replica = members.find((m) => m.Role !== "Leader")!.Member;
+  const status = async () => {
+    const csv = await theLab().exec("lb1", `curl -fsS -u 'admin:${secret("haproxy_stats")}' 'http://${NET}.31:8404/stats;csv'`);
+    return csv.stdout.split("\n").find((l) => l.startsWith(`postgres_replicas,${replica},`))?.split(",")[17];
+  };
+  expect(await eventually("the replica UP in HAProxy", status, (s) => s === "UP", 30)).toBe("UP");
+  await theLab().exec(replica, "systemctl stop pgbouncer.service");
+  expect(await eventually("the replica DOWN once PgBouncer is dead", status, (s) => s === "DOWN", 30)).toBe("DOWN");
+  await theLab().exec(replica, "systemctl start pgbouncer.service");
+  expect(await eventually("the replica UP again", status, (s) => s === "UP", 30)).toBe("UP");
+});
+
 test("a second plan shows no changes", async () => {
   const plan = await tofu(stackDir, "plan", "-detailed-exitcode", ...TARGETS);
   expect(plan.output).toContain("No changes.");
