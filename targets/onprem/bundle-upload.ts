@@ -1,15 +1,14 @@
 import { Resource } from "@cdktf/provider-null/lib/resource";
-import type { SSHProvisionerConnection } from "cdktf";
 import { Construct } from "constructs";
 import { renderTemplate } from "../../constructs/render";
 import { toTerraformString } from "../shared/terraform-text";
+import { rootShell, type HostAccess } from "./ssh";
 
 export interface BundleUploadProps {
   readonly hostName: string;
   /** Path of the bundle tarball on the machine running tofu. */
   readonly bundle: string;
-  readonly connection: SSHProvisionerConnection;
-  readonly sudo: boolean;
+  readonly access: HostAccess;
 }
 
 /**
@@ -25,11 +24,11 @@ export class BundleUpload extends Construct {
     const script = "/var/tmp/matrix-platform-bundle-install.sh";
     this.resource = new Resource(this, "upload", {
       triggers: { host: props.hostName, bundle_sha256: `\${filesha256(${JSON.stringify(props.bundle)})}` },
-      connection: props.connection,
+      connection: props.access.connection,
       provisioners: [
         { type: "file", source: props.bundle, destination: upload },
         { type: "file", content: toTerraformString(renderTemplate("base/bundle-install.sh.mustache", { upload })), destination: script },
-        { type: "remote-exec", inline: [`${props.sudo ? "sudo -n sh" : "sh"} ${script} && rm -f ${script}`] },
+        { type: "remote-exec", inline: [`${rootShell(props.access)} ${script} && rm -f ${script}`] },
       ],
     });
     this.resource.overrideLogicalId(`${props.hostName}_bundle`);

@@ -1,18 +1,17 @@
 import { File } from "@cdktf/provider-local/lib/file";
 import { Resource } from "@cdktf/provider-null/lib/resource";
-import type { ITerraformDependable, SSHProvisionerConnection } from "cdktf";
+import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { SECRET_MARKER } from "../../constructs/render";
 import { APT_INSTALL } from "../../constructs/roles/base";
 import { unitHash, type RoleUnit } from "../../constructs/roles/unit";
 import { toTerraformString } from "../shared/terraform-text";
+import { rootShell, type HostAccess } from "./ssh";
 
 export interface RoleProvisionerProps {
   readonly hostName: string;
   readonly unit: RoleUnit;
-  readonly connection: SSHProvisionerConnection;
-  /** Run commands through sudo (the SSH user is not root). */
-  readonly sudo: boolean;
+  readonly access: HostAccess;
   /** Folder, relative to the stack, where the rendered files are also written for review. */
   readonly renderedDir: string;
   readonly dependsOn: readonly ITerraformDependable[];
@@ -61,18 +60,17 @@ export class RoleProvisioner extends Construct {
       `rm -rf ${q(stage)}`,
       "",
     ].join("\n");
-    const run = props.sudo ? "sudo -n sh" : "sh";
 
     this.resource = new Resource(this, "provision", {
       triggers: { host: hostName, role: unit.name, content_sha256: this.contentHash },
-      connection: props.connection,
+      connection: props.access.connection,
       dependsOn: [...props.dependsOn],
       provisioners: [
         { type: "remote-exec", inline: [`rm -rf ${stage} && mkdir -p -m 0700 ${stage}`] },
         ...unit.files.map((f, i) => ({ type: "file" as const, content: toTerraformString(f.content), destination: `${stage}/file-${i}` })),
         { type: "file", content: toTerraformString(unit.activate), destination: `${stage}/activate.sh` },
         { type: "file", content: toTerraformString(install), destination: `${stage}/install.sh` },
-        { type: "remote-exec", inline: [`${run} ${stage}/install.sh`] },
+        { type: "remote-exec", inline: [`${rootShell(props.access)} ${stage}/install.sh`] },
       ],
     });
     // Readable addresses in plans: null_resource.db1_patroni, not a hashed construct path.

@@ -4,7 +4,21 @@ import type { Bastion, SshAccess } from "../../constructs/deployment/model";
 /** Terraform reads the key at plan time; the synthesized JSON holds only the path. */
 const keyFile = (path: string) => `\${file(pathexpand(${JSON.stringify(path)}))}`;
 
-export function sshConnection(address: string, ssh: SshAccess, bastion?: Bastion): SSHProvisionerConnection {
+/** How the provisioners reach one host, worked out once per host. */
+export interface HostAccess {
+  readonly connection: SSHProvisionerConnection;
+  /** Commands go through sudo: the SSH user is not root. */
+  readonly sudo: boolean;
+}
+
+export function hostAccess(address: string, ssh: SshAccess, bastion?: Bastion): HostAccess {
+  return { connection: sshConnection(address, ssh, bastion), sudo: ssh.user !== "root" };
+}
+
+/** The command that runs a script as root on the host. */
+export const rootShell = (access: HostAccess): string => (access.sudo ? "sudo -n sh" : "sh");
+
+function sshConnection(address: string, ssh: SshAccess, bastion?: Bastion): SSHProvisionerConnection {
   return {
     type: "ssh",
     host: address,

@@ -14,7 +14,7 @@ import { relaxProviderVersions } from "../shared/provider-versions";
 import { BundleUpload } from "./bundle-upload";
 import { RoleProvisioner } from "./role-provisioner";
 import { ClusterSecrets } from "./secrets";
-import { sshConnection } from "./ssh";
+import { hostAccess } from "./ssh";
 
 export interface OnPremStackProps {
   readonly topology: Topology & { readonly deployment: OnPremDeployment };
@@ -39,37 +39,38 @@ export class OnPremStack extends TerraformStack {
     new ServerNameGuard(this, "server-name", { serverName: d.serverName, allowChange: d.allowServerNameChange });
     relaxProviderVersions(this, ["local", "null", "random"]);
 
-    const unitsByHost = topology.hosts.map((host) => ({ host, units: hostUnits(topology, host) }));
+    const hosts = topology.hosts.map((host) => {
+      const inventory = d.onprem.hosts.find((h) => h.name === host.name)!;
+      const access = hostAccess(host.address, inventory.ssh, d.onprem.bastion);
+      const bundle = d.onprem.bundle ? new BundleUpload(this, `${host.name}-bundle`, { hostName: host.name, bundle: d.onprem.bundle, access }) : undefined;
+      return { host, access, bundle, units: hostUnits(topology, host), provisioned: [] as RoleProvisioner[] };
+    });
+
     const secretNames = new Set<SecretName>(
-      unitsByHost.flatMap(({ units }) => units.flatMap((u) => [...u.files.map((f) => f.content), u.activate].flatMap(secretsIn))),
+      hosts.flatMap(({ units }) => units.flatMap((u) => [...u.files.map((f) => f.content), u.activate].flatMap(secretsIn))),
     );
     new ClusterSecrets(this, "secrets", { names: [...secretNames].sort() });
 
-    const bundles = new Map(
-      d.onprem.bundle
-        ? d.onprem.hosts.map((h) => [h.name, new BundleUpload(this, `${h.name}-bundle`, { hostName: h.name, bundle: d.onprem.bundle!, connection: sshConnection(h.address, h.ssh, d.onprem.bastion), sudo: h.ssh.user !== "root" })] as const)
-        : [],
-    );
-
     const byRole = new Map<Role | "base", RoleProvisioner[]>();
-    // Roles are created in activation order so each can depend on the ones before it.
+    // Units are created in activation order so each can depend on the ones before it:
+    // across the cluster, the roles it needs; on its own host, every earlier unit.
     const order: (Role | "base")[] = ["base", ...topology.roles];
     for (const unitName of order) {
-      for (const { host, units } of unitsByHost) {
-        const unit = units.find((u) => u.name === unitName);
+      for (const h of hosts) {
+        const unit = h.units.find((u) => u.name === unitName);
         if (!unit) continue;
-        const inventory = d.onprem.hosts.find((h) => h.name === host.name)!;
-        const earlierOnHost = units.slice(0, units.indexOf(unit)).flatMap((u) => byRole.get(u.name)?.filter((p) => p.node.id === `${host.name}-${u.name}`) ?? []);
         const clusterDeps = unitName === "base" ? [] : roleDependencies(topology, unitName).flatMap((r) => byRole.get(r) ?? []);
-        const bundle = unitName === "base" ? bundles.get(host.name)?.resource : undefined;
-        const provisioner = new RoleProvisioner(this, `${host.name}-${unitName}`, {
-          hostName: host.name,
+        const provisioner = new RoleProvisioner(this, `${h.host.name}-${unitName}`, {
+          hostName: h.host.name,
           unit,
-          connection: sshConnection(host.address, inventory.ssh, d.onprem.bastion),
-          sudo: inventory.ssh.user !== "root",
+          access: h.access,
           renderedDir: "rendered",
-          dependsOn: [...[...new Set([...earlierOnHost, ...clusterDeps])].map((p) => p.resource), ...(bundle ? [bundle] : [])],
+          dependsOn: [
+            ...[...new Set([...h.provisioned, ...clusterDeps])].map((p) => p.resource),
+            ...(unitName === "base" && h.bundle ? [h.bundle.resource] : []),
+          ],
         });
+        h.provisioned.push(provisioner);
         byRole.set(unitName, [...(byRole.get(unitName) ?? []), provisioner]);
       }
     }
