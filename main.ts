@@ -3,13 +3,13 @@
  *
  *   npx tsx main.ts [file-or-folder ...]     (default: $DEPLOYMENTS, else examples/)
  *
- * A mistake in a deployment file prints one line per problem and exits 2, before any
- * stack is synthesized.
+ * A mistake in a deployment file (or a PKI folder that cannot serve it) prints one line
+ * per problem and exits 2, before any stack is synthesized.
  */
 import { App } from "cdktf";
 import { loadDeployments } from "./constructs/deployment/discover";
-import { DeploymentError } from "./constructs/deployment/errors";
-import { addDeploymentStack } from "./targets";
+import { exitOnDeploymentError } from "./constructs/deployment/errors";
+import { addDeploymentStack, checkDeploymentInputs } from "./targets";
 
 export const DEFAULT_DEPLOYMENTS = ["examples"];
 
@@ -25,19 +25,13 @@ function main(): void {
     console.log("usage: main.ts [deployment.yaml | folder ...]\n  default: $DEPLOYMENTS (comma-separated), else examples/\n  writes the stacks to $CDKTF_OUTDIR or cdktf.out/");
     return;
   }
-  let deployments;
-  try {
-    deployments = loadDeployments(deploymentArgs(args, process.env));
-  } catch (e) {
-    if (e instanceof DeploymentError) {
-      for (const line of e.message.split("\n")) console.error(`error: ${line}`);
-      process.exit(2);
-    }
-    throw e;
-  }
-  const app = new App({ outdir: process.env.CDKTF_OUTDIR ?? "cdktf.out", skipValidation: false });
-  for (const d of deployments) addDeploymentStack(app, d);
-  app.synth();
+  exitOnDeploymentError(() => {
+    const deployments = loadDeployments(deploymentArgs(args, process.env));
+    deployments.forEach(checkDeploymentInputs);
+    const app = new App({ outdir: process.env.CDKTF_OUTDIR ?? "cdktf.out", skipValidation: false });
+    for (const d of deployments) addDeploymentStack(app, d);
+    app.synth();
+  });
 }
 
 if (require.main === module) main();

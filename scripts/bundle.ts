@@ -11,7 +11,7 @@
  */
 import { join, resolve } from "node:path";
 import { loadDeployments } from "../constructs/deployment/discover";
-import { DeploymentError } from "../constructs/deployment/errors";
+import { exitOnDeploymentError } from "../constructs/deployment/errors";
 import { buildTopology } from "../constructs/model/topology";
 import { BUNDLE_BINARIES } from "../targets/onprem/bundle/binaries";
 import { buildBundle } from "../targets/onprem/bundle/build";
@@ -38,14 +38,7 @@ const outDir = resolve(option("--out") ?? join(ROOT, ".cache/bundle/out"));
 const baseline = option("--baseline");
 if (args.length !== 1 || args[0].startsWith("--")) fail(USAGE);
 
-let deployment;
-try {
-  [deployment] = loadDeployments([resolve(args[0])]);
-} catch (e) {
-  if (!(e instanceof DeploymentError)) throw e;
-  for (const line of e.message.split("\n")) console.error(`error: ${line}`);
-  process.exit(2);
-}
+const [deployment] = exitOnDeploymentError(() => loadDeployments([resolve(args[0])]));
 if (deployment.target !== "onprem") fail(`${args[0]}: target: "${deployment.target}" has no Debian hosts; the offline bundle is for target onprem`);
 
 const request = bundleRequest(buildTopology(deployment));

@@ -8,26 +8,27 @@ import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { App } from "cdktf";
 import { loadDeployments } from "../constructs/deployment/discover";
-import { DeploymentError } from "../constructs/deployment/errors";
+import { exitOnDeploymentError } from "../constructs/deployment/errors";
+import { buildTopology } from "../constructs/model/topology";
+import { issuePki } from "../constructs/pki/issue";
+import { reportPki } from "./lib/pki-report";
 import { addDeploymentStack } from "../targets";
 import { tofuEnv } from "./lib/tofu-env";
 
 const ROOT = join(__dirname, "..");
 const file = resolve(process.argv[2] ?? join(ROOT, "examples/onprem-small.yaml"));
 
-let deployment;
-try {
-  [deployment] = loadDeployments([file]);
-} catch (e) {
-  if (!(e instanceof DeploymentError)) throw e;
-  for (const line of e.message.split("\n")) console.error(`error: ${line}`);
-  process.exit(2);
-}
-
 const outdir = join(ROOT, "cdktf.out");
-const app = new App({ outdir });
-addDeploymentStack(app, deployment);
-app.synth();
+const deployment = exitOnDeploymentError(() => {
+  const [d] = loadDeployments([file]);
+  // The example gets its PKI on first use; a real deployment's is made once, on purpose,
+  // with `npm run pki` (see the README), and kept with its secrets.
+  if (d.target === "onprem") reportPki(issuePki({ ...buildTopology(d), deployment: d }));
+  const app = new App({ outdir });
+  addDeploymentStack(app, d);
+  app.synth();
+  return d;
+});
 const stackDir = join(outdir, "stacks", deployment.name);
 console.log(`synthesized ${deployment.name} (${deployment.target}, scale ${deployment.scale}) into ${stackDir}`);
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseDeployment } from "../constructs/deployment/load";
 import { DeploymentError } from "../constructs/deployment/errors";
-import { editedExample, ROOT, type ExampleName } from "./helpers/examples";
+import { editedExample, exampleText, ROOT, type ExampleName } from "./helpers/examples";
 
 type Edit = (doc: ReturnType<typeof import("yaml").parseDocument>) => void;
 
@@ -119,6 +119,17 @@ describe("main.ts refuses a broken deployment before synthesizing", () => {
     const result = run(join(dir, "nope.yaml"));
     expect(result.status).toBe(2);
     expect(result.stderr.trim()).toBe(`error: ${join(dir, "nope.yaml")}: cannot read the file (ENOENT)`);
+  });
+
+  test("an on-prem deployment whose PKI folder is missing is refused, naming the command that makes it", () => {
+    const file = join(dir, "small.yaml");
+    writeFileSync(file, exampleText("onprem-small"));
+    const result = run(file);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      `error: ${file}: onprem.pki: ${join(dir, "z3r0d3v-small.pki", "ca.crt")} does not exist; create the cluster's PKI with \`npm run pki -- ${file}\` (or put your own CA's ca.crt there, with ca.key to let it issue)`,
+    );
+    expect(spawnSync("ls", [join(dir, "out")]).status).not.toBe(0);
   });
 
   test("two deployments with one name are refused", () => {

@@ -16,16 +16,42 @@ describe("on-prem HA stack", () => {
   });
 
   test("each has an SSH connection, file and remote-exec provisioners, and a content-hash trigger", () => {
-    const r = nulls.db1_patroni;
+    const r = nulls.db1_pgbouncer;
     expect(r.connection).toMatchObject({ type: "ssh", host: "10.10.2.11", user: "debian", agent: "true" });
     const kinds = r.provisioner.map((p: object) => Object.keys(p)[0]);
     expect(kinds[0]).toBe("remote-exec");
     expect(kinds.at(-1)).toBe("remote-exec");
     // every rendered file of the role, plus its activation script and the install script
-    const rendered = Object.keys(config.resource.local_file).filter((k) => k.startsWith("db1_patroni_")).length;
-    expect(rendered).toBeGreaterThan(2);
+    const rendered = Object.keys(config.resource.local_file).filter((k) => k.startsWith("db1_pgbouncer_")).length;
+    expect(rendered).toBe(2);
     expect(kinds.filter((k: string) => k === "file").length).toBe(rendered + 2);
-    expect(r.triggers).toEqual({ host: "db1", role: "patroni", content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(r.triggers).toEqual({ host: "db1", role: "pgbouncer", content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  describe("TLS from the cluster PKI", () => {
+    const pki = deployment.onprem.pki;
+    const uploads = (name: string) => nulls[name].provisioner.flatMap((p: { file?: { source?: string; destination: string } }) => (p.file?.source ? [p.file.source] : []));
+
+    test("certificates and keys are uploaded by path from the PKI folder, never as content", () => {
+      expect(uploads("db1_etcd")).toEqual([`${pki}/ca.crt`, `${pki}/hosts/db1.crt`, `${pki}/hosts/db1.key`]);
+      expect(uploads("lb2_haproxy")).toEqual([`${pki}/ca.crt`, `${pki}/hosts/lb2.crt`, `${pki}/hosts/lb2.key`]);
+      expect(uploads("mon1_monitoring")).toEqual([`${pki}/ca.crt`]);
+      expect(uploads("db1_pgbouncer")).toEqual([]);
+      expect(json).not.toMatch(/BEGIN|PRIVATE KEY/);
+    });
+
+    test("a re-issued certificate re-runs the units that install it (hash read by tofu at plan time)", () => {
+      expect(nulls.db2_patroni.triggers.certificates_sha256).toBe(`\${sha256(join(",", [filesha256("${pki}/ca.crt"), filesha256("${pki}/hosts/db2.crt")]))}`);
+      expect(nulls.mon1_monitoring.triggers.certificates_sha256).toBe(`\${sha256(join(",", [filesha256("${pki}/ca.crt")]))}`);
+    });
+
+    test("keys are installed readable only by the service that uses them", () => {
+      const install = (name: string) => nulls[name].provisioner.find((p: { file?: { destination: string } }) => p.file?.destination.endsWith("install.sh")).file.content as string;
+      expect(install("db1_etcd")).toMatch(/install -D -m 0600 '[^']+' '\/etc\/etcd\/tls\/host.key'/);
+      expect(install("db1_etcd")).toContain("chown etcd:etcd '/etc/etcd/tls/host.key'");
+      expect(install("db1_patroni")).toContain("chown postgres:postgres '/etc/patroni/tls/host.key'");
+      expect(install("lb1_haproxy")).toMatch(/install -D -m 0600 '[^']+' '\/etc\/haproxy\/tls\/public.pem.key'/);
+    });
   });
 
   test("dependencies follow the role order across hosts", () => {

@@ -4,9 +4,11 @@
 // from the rendered settings, and PgBouncer started with its rendered ini. Each runs in a
 // private network namespace holding the hosts' addresses, so nothing leaves this machine.
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { OnPremDeployment } from "../constructs/deployment/model";
 import { buildTopology, type Topology } from "../constructs/model/topology";
+import { pkiItemPath, pkiPaths } from "../constructs/pki/layout";
 import { SECRET_MARKER } from "../constructs/render";
 import { hostUnits } from "../constructs/roles";
 import { loadExample } from "./helpers/examples";
@@ -16,23 +18,35 @@ const topology: Topology = buildTopology(loadExample("onprem-small"));
 const ns = `mxval-${process.pid}`;
 const tmp = tempDir("onprem-validate");
 
-/** Writes a host's rendered files under tmp/<host>/, secrets replaced by test values. */
+/**
+ * Writes a host's rendered files under tmp/<host>/, secrets replaced by test values, with
+ * its certificates and keys from the example's PKI folder; the configs' TLS paths point there.
+ */
 function materialize(host: string): string {
   const root = join(tmp.dir, host);
   const h = topology.hosts.find((x) => x.name === host)!;
+  const pki = pkiPaths((topology.deployment as OnPremDeployment).onprem.pki, host);
   for (const unit of hostUnits(topology, h)) {
     for (const f of unit.files) {
       mkdirSync(dirname(join(root, f.path)), { recursive: true });
-      writeFileSync(join(root, f.path), f.content.replace(SECRET_MARKER, "test-$1"));
+      writeFileSync(join(root, f.path), f.content.replace(SECRET_MARKER, "test-$1").replace(/\/etc\/[a-z]+\/tls\//g, (dir) => join(root, dir) + "/"));
+    }
+    for (const f of unit.pki ?? []) {
+      mkdirSync(dirname(join(root, f.path)), { recursive: true });
+      copyFileSync(pkiItemPath(pki, f.item), join(root, f.path));
     }
   }
   return root;
 }
-const inNs = (file: string, args: readonly string[]) => run("ip", ["netns", "exec", ns, program(file), ...args]);
+const inNs = (file: string, args: readonly string[], netns = ns) => run("ip", ["netns", "exec", netns, program(file), ...args]);
+function ip(...args: string[]): void {
+  const r = run("ip", args);
+  if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.output}`);
+}
 
 const children: ChildProcess[] = [];
-function startInNs(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(program("ip"), ["netns", "exec", ns, program(file), ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+function startInNs(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, netns = ns): ChildProcess {
+  const child = spawn(program("ip"), ["netns", "exec", netns, program(file), ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   child.stdout!.on("data", (d) => (log += d));
   child.stderr!.on("data", (d) => (log += d));
@@ -93,31 +107,64 @@ test("nftables accepts every host's firewall (nft -c)", () => {
   }
 });
 
-describe("etcd and Patroni", () => {
+describe("etcd and Patroni, each database host in its own network namespace", () => {
+  // Separate namespaces on one bridge, as on separate hosts: etcd checks that a peer's
+  // certificate names the address it connects from.
   const etcdHosts = topology.hosts.filter((h) => h.roles.includes("etcd"));
+  const hub = `${ns}-hub`;
+  const hostNs = (host: string) => `${ns}-${host}`;
 
   beforeAll(async () => {
+    ip("netns", "add", hub);
+    ip("-n", hub, "link", "add", "br0", "type", "bridge");
+    ip("-n", hub, "link", "set", "br0", "up");
+    for (const [i, h] of etcdHosts.entries()) {
+      ip("netns", "add", hostNs(h.name));
+      ip("-n", hub, "link", "add", `port${i}`, "type", "veth", "peer", "name", "lan0", "netns", hostNs(h.name));
+      ip("-n", hub, "link", "set", `port${i}`, "master", "br0", "up");
+      ip("-n", hostNs(h.name), "addr", "add", `${h.address}/16`, "dev", "lan0");
+      ip("-n", hostNs(h.name), "link", "set", "lan0", "up");
+      ip("-n", hostNs(h.name), "link", "set", "lo", "up");
+    }
     // The three members, each with exactly its rendered /etc/default/etcd.
     for (const h of etcdHosts) {
       const envFile = join(materialize(h.name), "etc/default/etcd");
       const env = Object.fromEntries(run("sh", ["-c", `set -a; . '${envFile}'; env | grep ^ETCD_`]).stdout.trim().split("\n").map((l) => l.split(/=(.*)/s).slice(0, 2)));
       env.ETCD_DATA_DIR = join(tmp.dir, `etcd-${h.name}`);
-      env.ETCD_LISTEN_CLIENT_URLS = env.ETCD_LISTEN_CLIENT_URLS.replace(",http://127.0.0.1:2379", "");
-      startInNs("etcd", [], env);
+      startInNs("etcd", [], env, hostNs(h.name));
     }
-    const endpoints = etcdHosts.map((h) => `http://${h.address}:2379`).join(",");
-    await until("etcd quorum", () => inNs("etcdctl", ["--endpoints", endpoints, "endpoint", "health"]).status === 0);
+    await until("etcd quorum", () => etcdctl("endpoint", "health").status === 0);
   });
 
-  test("the rendered settings form a healthy 3-member etcd cluster (v3 API)", () => {
-    const endpoints = etcdHosts.map((h) => `http://${h.address}:2379`).join(",");
-    const members = inNs("etcdctl", ["--endpoints", endpoints, "member", "list", "-w", "simple"]);
+  afterAll(() => {
+    for (const c of children) c.kill("SIGKILL");
+    for (const h of etcdHosts) run("ip", ["netns", "del", hostNs(h.name)]);
+    run("ip", ["netns", "del", hub]);
+  });
+
+  /** As Patroni on db2 reaches etcd: over TLS, with its own certificate. */
+  const etcdctl = (...args: string[]) => {
+    const tls = join(tmp.dir, "db2/etc/etcd/tls");
+    const endpoints = etcdHosts.map((h) => `https://${h.address}:2379`).join(",");
+    return inNs("etcdctl", ["--endpoints", endpoints, `--cacert=${tls}/ca.crt`, `--cert=${tls}/host.crt`, `--key=${tls}/host.key`, "--dial-timeout=1s", "--command-timeout=3s", ...args], hostNs("db2"));
+  };
+
+  test("the rendered settings form a healthy 3-member etcd cluster (v3 API) over TLS", () => {
+    const members = etcdctl("member", "list", "-w", "simple");
     expect(members.stdout.trim().split("\n").map((l) => l.split(", ")[2]).sort()).toEqual(["db1", "db2", "db3"]);
-    expect(inNs("etcdctl", ["--endpoints", endpoints, "endpoint", "health"]).status).toBe(0);
+    expect(members.stdout).toContain("https://10.10.2.12:2380, https://10.10.2.12:2379");
+    expect(etcdctl("endpoint", "health").status).toBe(0);
+  });
+
+  test("etcd refuses a client without a certificate from the cluster CA", () => {
+    const ca = join(tmp.dir, "db2/etc/etcd/tls/ca.crt");
+    const r = inNs("etcdctl", ["--endpoints", "https://10.10.2.11:2379", `--cacert=${ca}`, "--dial-timeout=1s", "--command-timeout=3s", "endpoint", "health"], hostNs("db2"));
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/bad certificate|certificate required|unhealthy/);
   });
 
   test("Patroni accepts its config against that etcd (patroni --validate-config)", () => {
-    const r = inNs("patroni", ["--validate-config", join(materialize("db2"), "etc/patroni/config.yml")]);
+    const r = inNs("patroni", ["--validate-config", join(materialize("db2"), "etc/patroni/config.yml")], hostNs("db2"));
     expect(r.output).toBe("");
     expect(r.status).toBe(0);
   });

@@ -31,3 +31,17 @@ export function showValue(value: unknown): string {
 export function problem(path: readonly PropertyKey[], value: unknown, what: string): string {
   return value === undefined ? `${fieldPath(path)}: ${what}` : `${fieldPath(path)}: ${showValue(value)} ${what}`;
 }
+
+/**
+ * Runs a command's work; a DeploymentError becomes its lines on stderr and exit code 2
+ * (a user's mistake, no stack trace). Anything else is a bug and propagates.
+ */
+export function exitOnDeploymentError<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (e) {
+    if (!(e instanceof DeploymentError)) throw e;
+    for (const line of e.message.split("\n")) console.error(`error: ${line}`);
+    process.exit(2);
+  }
+}

@@ -144,6 +144,8 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
   const domain = d.domain;
   if (!d.onprem) throw new DeploymentError([problem(["onprem"], undefined, 'is required when target is "onprem" (client_subnets, admin_subnets, hosts)')]);
   const o = d.onprem;
+  // Paths in the file are relative to the file.
+  const here = source ? dirname(source) : ".";
   const [lo, hi] = o.turn_relay_ports;
   if (lo > hi) throw new DeploymentError([problem(["onprem", "turn_relay_ports"], o.turn_relay_ports, "is not a range; give [lowest, highest]")]);
 
@@ -169,7 +171,8 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
       turnRelayPorts: [lo, hi],
       hosts,
       database: { synchronousMode: o.database.synchronous_mode, ...(o.database.pool_size ? { poolSize: o.database.pool_size } : {}) },
-      ...(o.bundle ? { bundle: resolve(source ? dirname(source) : ".", o.bundle) } : {}),
+      pki: resolve(here, o.pki ?? `${d.name}.pki`),
+      ...(o.bundle ? { bundle: resolve(here, o.bundle) } : {}),
     },
   };
   checkPlacement(deployment);

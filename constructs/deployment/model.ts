@@ -82,6 +82,8 @@ export interface OnPremSettings {
   readonly turnRelayPorts: readonly [number, number];
   readonly hosts: readonly InventoryHost[];
   readonly database: DatabaseSettings;
+  /** Absolute path of the cluster's PKI folder: the CA and each host's certificate (constructs/pki). */
+  readonly pki: string;
   /** Absolute path of the offline package bundle uploaded to every host, if any. */
   readonly bundle?: string;
 }

@@ -65,6 +65,8 @@ export const onpremSchema = z.strictObject({
       pool_size: z.int().min(5, { error: "must be at least 5 connections" }).max(1000, { error: "must be at most 1000 connections" }).optional(),
     })
     .default({ synchronous_mode: true }),
+  /** The cluster's PKI folder (npm run pki); relative to this file. Default: <name>.pki beside it. */
+  pki: z.string().min(1).optional(),
   /** Offline package bundle (npm run bundle); relative to this file. Without it, hosts use their own apt sources. */
   bundle: z.string().regex(/\.tar$/, { error: "is not a bundle file (npm run bundle writes matrix-bundle-<name>-<hash>.tar)" }).optional(),
 });

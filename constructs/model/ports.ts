@@ -42,10 +42,11 @@ export const HOST_PORTS = [
  */
 export function portMatrix(opts: PortMatrixOptions): readonly PortRule[] {
   return [
-    { role: "etcd", protocol: "tcp", port: 2379, from: [role("etcd"), role("patroni"), role("monitoring")], purpose: "etcd client API" },
-    { role: "etcd", protocol: "tcp", port: 2380, from: [role("etcd")], purpose: "etcd peer traffic" },
+    { role: "etcd", protocol: "tcp", port: 2379, from: [role("etcd"), role("patroni")], purpose: "etcd client API (TLS, client certificates)" },
+    { role: "etcd", protocol: "tcp", port: 2381, from: [role("monitoring")], purpose: "etcd metrics" },
+    { role: "etcd", protocol: "tcp", port: 2380, from: [role("etcd")], purpose: "etcd peer traffic (TLS)" },
     { role: "patroni", protocol: "tcp", port: 5432, from: [role("patroni"), role("backup")], purpose: "PostgreSQL replication and backup" },
-    { role: "patroni", protocol: "tcp", port: 8008, from: [role("patroni"), role("haproxy"), role("monitoring")], purpose: "Patroni REST API (health checks)" },
+    { role: "patroni", protocol: "tcp", port: 8008, from: [role("patroni"), role("haproxy"), role("monitoring")], purpose: "Patroni REST API (TLS; health checks)" },
     { role: "patroni", protocol: "tcp", port: 9187, from: [role("monitoring")], purpose: "postgres_exporter" },
     { role: "pgbouncer", protocol: "tcp", port: 6432, from: [role("haproxy")], purpose: "PgBouncer (reached through HAProxy)" },
     { role: "pgbouncer", protocol: "tcp", port: 9127, from: [role("monitoring")], purpose: "pgbouncer_exporter" },

@@ -2,6 +2,7 @@ import type { DatabaseSettings } from "../deployment/model";
 import { SCALE_PRESETS } from "../model/scale";
 import type { Topology } from "../model/topology";
 import { renderTemplate } from "../render";
+import { serviceTls } from "./tls";
 import type { RoleRenderer } from "./unit";
 import { commonView, members, synapseConnections } from "./view";
 
@@ -16,11 +17,13 @@ const database = (topology: Topology): DatabaseSettings =>
 
 export const renderEtcd: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
-  const initialCluster = members(topology, "etcd").map((m) => `${m.name}=http://${m.address}:2380`).join(",");
+  const initialCluster = members(topology, "etcd").map((m) => `${m.name}=https://${m.address}:2380`).join(",");
+  const tls = serviceTls("/etc/etcd/tls", "etcd:etcd");
   return {
     name: "etcd",
-    files: [{ path: "/etc/default/etcd", content: renderTemplate("etcd/etcd.env.mustache", { ...view, initialCluster }), mode: "0644" }],
-    activate: renderTemplate("etcd/activate.sh.mustache", view),
+    files: [{ path: "/etc/default/etcd", content: renderTemplate("etcd/etcd.env.mustache", { ...view, initialCluster, tls }), mode: "0644" }],
+    pki: tls.pki,
+    activate: renderTemplate("etcd/activate.sh.mustache", { ...view, tls }),
     packages: ["etcd-server", "etcd-client"],
   };
 };
@@ -29,8 +32,10 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
   const scale = topology.deployment.scale;
   const memoryGiB = scale === "poc" ? 4 : SCALE_PRESETS[scale].sizes.patroni.memoryGiB;
+  const tls = serviceTls("/etc/patroni/tls", "postgres:postgres");
   const patroniView = {
     ...view,
+    tls,
     ...PATRONI_TIMING,
     synchronousMode: database(topology).synchronousMode,
     etcdHosts: members(topology, "etcd").map((m) => `${m.address}:2379`).join(","),
@@ -54,7 +59,8 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
       // Before the package: Debian must not create and start its own cluster; Patroni owns PostgreSQL.
       { path: "/etc/postgresql-common/createcluster.conf", content: "# Patroni creates and runs the cluster.\ncreate_main_cluster = false\n", mode: "0644" },
     ],
-    activate: renderTemplate("patroni/activate.sh.mustache", view),
+    activate: renderTemplate("patroni/activate.sh.mustache", { ...view, tls }),
+    pki: tls.pki,
     packages: ["patroni", "postgresql-15", "postgresql-client-15"],
   };
 };

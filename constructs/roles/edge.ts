@@ -1,13 +1,17 @@
 import { renderTemplate } from "../render";
+import { serviceTls } from "./tls";
 import type { RoleRenderer } from "./unit";
 import { commonView, members } from "./view";
 
 export const renderHaproxy: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
-  const haView = { ...view, databases: members(topology, "pgbouncer"), synapseHosts: members(topology, "synapse") };
+  // HAProxy reads its key as root before dropping privileges, from <crt>.key beside the crt.
+  const tls = serviceTls("/etc/haproxy/tls", "root:root", { certificate: "public.pem", key: "public.pem.key" });
+  const haView = { ...view, tls, databases: members(topology, "pgbouncer"), synapseHosts: members(topology, "synapse") };
   return {
     name: "haproxy",
     files: [{ path: "/etc/haproxy/haproxy.cfg", content: renderTemplate("haproxy/haproxy.cfg.mustache", haView), mode: "0640" }],
+    pki: tls.pki,
     activate: renderTemplate("haproxy/activate.sh.mustache", view),
     packages: ["haproxy"],
   };

@@ -4,10 +4,10 @@ import type { RoleRenderer } from "./unit";
 import { commonView, members } from "./view";
 
 /** Scrape jobs: the port each role's exporter listens on (see the port matrix). */
-const EXPORTERS: ReadonlyArray<{ job: string; role: Role | "all"; port: number; metricsPath?: string }> = [
+const EXPORTERS: ReadonlyArray<{ job: string; role: Role | "all"; port: number; metricsPath?: string; tls?: true }> = [
   { job: "node", role: "all", port: 9100 },
-  { job: "etcd", role: "etcd", port: 2379 },
-  { job: "patroni", role: "patroni", port: 8008 },
+  { job: "etcd", role: "etcd", port: 2381 },
+  { job: "patroni", role: "patroni", port: 8008, tls: true },
   { job: "postgres", role: "patroni", port: 9187 },
   { job: "pgbouncer", role: "pgbouncer", port: 9127 },
   { job: "haproxy", role: "haproxy", port: 8404 },
@@ -19,14 +19,17 @@ const EXPORTERS: ReadonlyArray<{ job: string; role: Role | "all"; port: number; 
 
 export const renderMonitoring: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
+  const caFile = "/etc/prometheus/tls/ca.crt";
   const jobs = EXPORTERS.map((e) => ({
     job: e.job,
     ...(e.metricsPath ? { metricsPath: e.metricsPath } : {}),
+    ...(e.tls ? { tls: { caFile } } : {}),
     targets: (e.role === "all" ? topology.hosts : members(topology, e.role)).map((m) => `"${m.name}:${e.port}"`),
   })).filter((j) => j.targets.length > 0);
   return {
     name: "monitoring",
     files: [{ path: "/etc/prometheus/prometheus.yml", content: renderTemplate("monitoring/prometheus.yml.mustache", { ...view, jobs }), mode: "0644" }],
+    pki: [{ path: caFile, item: "ca-certificate", mode: "0644" }],
     activate: renderTemplate("monitoring/activate.sh.mustache", view),
     packages: ["prometheus", "prometheus-alertmanager"],
   };

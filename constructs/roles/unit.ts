@@ -1,5 +1,6 @@
 import type { Role } from "../model/roles";
 import type { Topology, TopologyHost } from "../model/topology";
+import type { PkiItem } from "../pki/layout";
 import { sha256 } from "../render";
 
 /** A file a role puts on a host. Content may carry secret markers, never secret values. */
@@ -13,10 +14,21 @@ export interface RenderedFile {
   readonly owner?: string;
 }
 
+/** A file from the cluster's PKI folder: uploaded by path at apply, never rendered or synthesized. */
+export interface PkiFile {
+  /** Absolute path on the host. */
+  readonly path: string;
+  readonly item: PkiItem;
+  readonly mode: string;
+  readonly owner?: string;
+}
+
 /** Everything one role (or the host's own base layer) needs on one host. */
 export interface RoleUnit {
   readonly name: Role | "base";
   readonly files: readonly RenderedFile[];
+  /** Certificates and keys from the PKI folder (constructs/pki). */
+  readonly pki?: readonly PkiFile[];
   /** Idempotent shell script run after the files are in place. */
   readonly activate: string;
   /** Debian packages the offline bundle must carry for this unit. */
@@ -32,5 +44,5 @@ export type RoleRenderer = (ctx: RoleContext) => RoleUnit;
 
 /** The content hash that keys re-provisioning: exactly the unit's files and script. */
 export function unitHash(unit: RoleUnit): string {
-  return sha256(JSON.stringify({ files: unit.files, activate: unit.activate, packages: unit.packages }));
+  return sha256(JSON.stringify({ files: unit.files, pki: unit.pki ?? [], activate: unit.activate, packages: unit.packages }));
 }

@@ -2,6 +2,7 @@ import { File } from "@cdktf/provider-local/lib/file";
 import { Resource } from "@cdktf/provider-null/lib/resource";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { pkiItemPath, type PkiPaths } from "../../constructs/pki/layout";
 import { SECRET_MARKER } from "../../constructs/render";
 import { APT_INSTALL } from "../../constructs/roles/base";
 import { unitHash, type RoleUnit } from "../../constructs/roles/unit";
@@ -12,6 +13,8 @@ export interface RoleProvisionerProps {
   readonly hostName: string;
   readonly unit: RoleUnit;
   readonly access: HostAccess;
+  /** This host's files in the PKI folder, for units that install certificates. */
+  readonly pki: PkiPaths;
   /** Folder, relative to the stack, where the rendered files are also written for review. */
   readonly renderedDir: string;
   readonly dependsOn: readonly ITerraformDependable[];
@@ -48,26 +51,40 @@ export class RoleProvisioner extends Construct {
       copy.overrideLogicalId(`${hostName}_${unit.name}${f.path.replace(/[^A-Za-z0-9]+/g, "_")}`);
     });
 
+    // Rendered files go up as text; certificates and keys by path, so no key ever enters
+    // the synthesized configuration.
+    const uploads = [
+      ...unit.files.map((f) => ({ ...f, upload: { content: toTerraformString(f.content) } })),
+      ...(unit.pki ?? []).map((f) => ({ ...f, upload: { source: pkiItemPath(props.pki, f.item) } })),
+    ];
+    const certificates = [...new Set((unit.pki ?? []).filter((f) => f.item !== "host-key").map((f) => pkiItemPath(props.pki, f.item)))];
+
     const install = [
       "#!/bin/sh",
       `# Installs the files of ${unit.name} on ${hostName}, then activates it.`,
       "set -eu",
-      ...unit.files.map((f, i) => `install -D -m ${f.mode} ${q(`${stage}/file-${i}`)} ${q(f.path)}`),
+      ...uploads.map((f, i) => `install -D -m ${f.mode} ${q(`${stage}/file-${i}`)} ${q(f.path)}`),
       // After the files, so packages keep the rendered config (--force-confold).
       ...(unit.packages.length > 0 ? [`${APT_INSTALL} ${unit.packages.join(" ")}`] : []),
-      ...unit.files.filter((f) => f.owner).map((f) => `chown ${f.owner} ${q(f.path)}`),
+      ...uploads.filter((f) => f.owner).map((f) => `chown ${f.owner} ${q(f.path)}`),
       `sh ${q(`${stage}/activate.sh`)}`,
       `rm -rf ${q(stage)}`,
       "",
     ].join("\n");
 
     this.resource = new Resource(this, "provision", {
-      triggers: { host: hostName, role: unit.name, content_sha256: this.contentHash },
+      triggers: {
+        host: hostName,
+        role: unit.name,
+        content_sha256: this.contentHash,
+        // Read by tofu at plan time: a re-issued certificate (and so its key) re-runs the unit.
+        ...(certificates.length > 0 ? { certificates_sha256: `\${sha256(join(",", [${certificates.map((c) => `filesha256(${JSON.stringify(c)})`).join(", ")}]))}` } : {}),
+      },
       connection: props.access.connection,
       dependsOn: [...props.dependsOn],
       provisioners: [
         { type: "remote-exec", inline: [`rm -rf ${stage} && mkdir -p -m 0700 ${stage}`] },
-        ...unit.files.map((f, i) => ({ type: "file" as const, content: toTerraformString(f.content), destination: `${stage}/file-${i}` })),
+        ...uploads.map((f, i) => ({ type: "file" as const, ...f.upload, destination: `${stage}/file-${i}` })),
         { type: "file", content: toTerraformString(unit.activate), destination: `${stage}/activate.sh` },
         { type: "file", content: toTerraformString(install), destination: `${stage}/install.sh` },
         { type: "remote-exec", inline: [`${rootShell(props.access)} ${stage}/install.sh`] },

@@ -6,6 +6,8 @@ import type { Construct } from "constructs";
 import type { OnPremDeployment } from "../../constructs/deployment/model";
 import type { Role } from "../../constructs/model/roles";
 import { roleDependencies, type Topology } from "../../constructs/model/topology";
+import { pkiPaths } from "../../constructs/pki/layout";
+import { verifyPki } from "../../constructs/pki/verify";
 import { secretsIn, type SecretName } from "../../constructs/render";
 import { hostUnits } from "../../constructs/roles";
 import { configureBackend } from "../shared/backend";
@@ -39,6 +41,7 @@ export class OnPremStack extends TerraformStack {
     new ServerNameGuard(this, "server-name", { serverName: d.serverName, allowChange: d.allowServerNameChange });
     relaxProviderVersions(this, ["local", "null", "random"]);
 
+    verifyPki(topology);
     const hosts = topology.hosts.map((host) => {
       const inventory = d.onprem.hosts.find((h) => h.name === host.name)!;
       const access = hostAccess(host.address, inventory.ssh, d.onprem.bastion);
@@ -64,6 +67,7 @@ export class OnPremStack extends TerraformStack {
           hostName: h.host.name,
           unit,
           access: h.access,
+          pki: pkiPaths(d.onprem.pki, h.host.name),
           renderedDir: "rendered",
           dependsOn: [
             ...[...new Set([...h.provisioned, ...clusterDeps])].map((p) => p.resource),
