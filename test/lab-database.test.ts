@@ -3,12 +3,15 @@
 // Debian 12 containers, test/helpers/lab.ts) over SSH, as a sudo user, installing only
 // from the offline bundle. The hosts have no route out; the control namespace (where
 // tofu and the client run) holds the Synapse host's address, so the port matrix lets it
-// reach HAProxy's 5000/5001 exactly as Synapse would, and nothing else.
-import { readFileSync, writeFileSync } from "node:fs";
+// reach HAProxy's 5000/5001 exactly as Synapse would, and nothing else. A sixth host is
+// an SSH bastion outside the deployment. The last tests break things on purpose: HAProxy
+// on the VIP holder, an etcd member, and finally the Patroni leader's whole host.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDeployment } from "../constructs/deployment/load";
 import type { OnPremDeployment } from "../constructs/deployment/model";
 import { buildTopology } from "../constructs/model/topology";
+import { issuePki } from "../constructs/pki/issue";
 import { buildLabBundle } from "./helpers/lab-bundle";
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "./helpers/lab";
 import { tempDir } from "./helpers/programs";
@@ -25,6 +28,8 @@ const LAB_HOSTS = [
   { name: "lb2", address: `${NET}.32` },
 ];
 const VIP = `${NET}.100`;
+const BASTION = { name: "bastion", address: `${NET}.5` };
+const DOMAIN = "chat.z3r0d3v.com";
 /**
  * Every unit of the database tier, named one by one: OpenTofu 1.10 plans the replacement of
  * a targeted resource's dependency but does not apply it (seen here), so a partial
@@ -34,7 +39,13 @@ const TARGETS = LAB_HOSTS.flatMap((h) =>
   ["bundle", "base", ...(h.name.startsWith("db") ? ["etcd", "patroni", "pgbouncer"] : ["haproxy", "keepalived"])].map((u) => `-target=null_resource.${h.name}_${u}`),
 );
 
-function labDeployment(keyPath: string, bundle: string, poolSize?: number): OnPremDeployment {
+interface LabVariant {
+  readonly poolSize?: number;
+  /** Reach the hosts through the bastion. */
+  readonly viaBastion?: boolean;
+}
+
+function labDeployment(keyPath: string, bundle: string, variant: LabVariant = {}): OnPremDeployment {
   // The whole small-scale inventory: hosts outside the database tier are not in the lab
   // and not targeted; they are only addresses in the firewall rules.
   const others = [
@@ -43,16 +54,20 @@ function labDeployment(keyPath: string, bundle: string, poolSize?: number): OnPr
   ] as const;
   const yaml = `
 name: lab-db
-domain: chat.z3r0d3v.com
+domain: ${DOMAIN}
 target: onprem
 scale: small
 onprem:
   vip: ${VIP}
   client_subnets: [${NET}.0/24]
-  admin_subnets: [${SYNAPSE}/32]
-  ssh: { user: debian, private_key_path: ${keyPath} }
+  admin_subnets: [${SYNAPSE}/32, ${BASTION.address}/32]
+  ssh:
+    user: debian
+    private_key_path: ${keyPath}
+${variant.viaBastion ? `    bastion: { host: ${BASTION.address}, user: debian, private_key_path: ${keyPath} }` : ""}
   bundle: ${bundle}
-  database: { synchronous_mode: true${poolSize ? `, pool_size: ${poolSize}` : ""} }
+  pki: ${pkiDir}
+  database: { synchronous_mode: true${variant.poolSize ? `, pool_size: ${variant.poolSize}` : ""} }
   hosts:
     - { name: synapse1, address: ${SYNAPSE}, group: synapse }
 ${LAB_HOSTS.map((h) => `    - { name: ${h.name}, address: ${h.address}, group: ${h.name.startsWith("db") ? "database" : "load_balancer"} }`).join("\n")}
@@ -63,6 +78,7 @@ ${others.map(([n, a, g]) => `    - { name: ${n}, address: ${NET}.${a}, group: ${
 
 const tmp = tempDir("lab-db");
 const state = join(tmp.dir, "terraform.tfstate");
+const pkiDir = join(tmp.dir, "pki");
 let lab: Lab | undefined;
 let bundle: string;
 const theLab = () => {
@@ -112,9 +128,11 @@ beforeAll(async () => {
   checkLabPrerequisites();
   cleanupStaleLabs();
   const started = Date.now();
-  lab = await createLab({ name: "db", subnet: `${NET}.0/24`, hosts: LAB_HOSTS, controlAddress: SYNAPSE });
+  lab = await createLab({ name: "db", subnet: `${NET}.0/24`, hosts: [...LAB_HOSTS, BASTION], controlAddress: SYNAPSE });
   const draft = labDeployment(lab.sshKeyPath, "/nonexistent.tar");
   bundle = await buildLabBundle(buildTopology(draft), LAB_HOSTS.map((h) => h.name), tmp.dir);
+  // As the operator does once: `npm run pki` makes the internal CA and host certificates.
+  issuePki({ ...buildTopology(draft), deployment: draft });
   stackDir = await synthAndInit(labDeployment(lab.sshKeyPath, bundle), "v1");
   const apply = await tofu(stackDir, "apply", "-auto-approve", ...TARGETS);
   applyOutput = apply.output;
@@ -138,10 +156,28 @@ test("the apply ran over SSH as the sudo user and installed only from the bundle
   }
 });
 
-test("etcd is healthy with 3 members", async () => {
-  const r = await theLab().exec("db1", "ETCDCTL_API=3 etcdctl --endpoints=http://127.0.0.1:2379 member list -w simple && ETCDCTL_API=3 etcdctl --endpoints=http://127.0.0.1:2379 endpoint health --cluster");
-  expect(r.status).toBe(0);
-  expect(r.stdout.split("\n").filter((l) => / started, db\d, /.test(l)).map((l) => l.split(", ")[2]).sort()).toEqual(["db1", "db2", "db3"]);
+/** etcdctl on a database host, with that host's certificate (etcd requires one). */
+const etcdctl = (host: string, args: string) =>
+  theLab().exec(host, `ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/tls/ca.crt --cert=/etc/etcd/tls/host.crt --key=/etc/etcd/tls/host.key --dial-timeout=2s --command-timeout=5s ${args}`);
+
+test("etcd is healthy with 3 members, peers and clients on TLS", async () => {
+  const members = await etcdctl("db1", "member list -w simple");
+  expect(members.status).toBe(0);
+  expect(members.stdout.split("\n").filter((l) => / started, db\d, /.test(l)).map((l) => l.split(", ")[2]).sort()).toEqual(["db1", "db2", "db3"]);
+  expect(members.stdout).toContain(`https://${NET}.22:2380, https://${NET}.22:2379`);
+  expect((await etcdctl("db1", "endpoint health --cluster")).status).toBe(0);
+});
+
+test("clients reach the platform over TLS on the domain, with a certificate from the cluster CA", async () => {
+  const ca = join(pkiDir, "ca.crt");
+  // No Synapse in this lab: HAProxy answers 503 itself, after a verified handshake.
+  const https = await theLab().runInControl("curl", ["-sS", "--cacert", ca, "--resolve", `${DOMAIN}:443:${VIP}`, "-o", "/dev/null", "-w", "%{http_code} %{ssl_verify_result}", `https://${DOMAIN}/_matrix/client/versions`]);
+  expect(https.stdout).toBe("503 0");
+  const http = await theLab().runInControl("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", `http://${VIP}/_matrix/client/versions`]);
+  expect(http.stdout).toBe(`301 https://${VIP}/_matrix/client/versions`);
+  // Patroni's REST API is TLS too; the load balancers check it against the CA.
+  const rest = await theLab().exec("lb1", `curl -sS --cacert /etc/haproxy/tls/ca.crt -o /dev/null -w '%{http_code}' https://${NET}.21:8008/health`);
+  expect(rest.stdout).toBe("200");
 });
 
 test("Patroni reports one leader and two streaming replicas, one of them synchronous", async () => {
@@ -164,6 +200,9 @@ test("a client writes and reads through the VIP: 5000 to the leader, 5001 to the
   expect(r.stdout.trim().split("\n")[0]).toBe("t|Grüße 你好 🎉");
   const db = await psql(5000, "SELECT datcollate, datctype, pg_encoding_to_char(encoding) FROM pg_database WHERE datname = 'synapse'");
   expect(db.stdout.trim()).toBe("C|C|UTF8");
+  // Synapse's session settings hold on every pooled connection, without a SET.
+  const session = await psql(5000, "SELECT current_setting('bytea_output'), current_setting('statement_timeout'), current_setting('idle_in_transaction_session_timeout')");
+  expect(session.stdout.trim()).toBe("escape|10min|30min");
 });
 
 test("the firewall refuses what the port matrix does not allow", async () => {
@@ -195,8 +234,12 @@ test("a second plan shows no changes", async () => {
   expect(plan.status).toBe(0);
 });
 
-test("changing the PgBouncer pool size re-runs only the PgBouncer resources", async () => {
-  const changed = await synthAndInit(labDeployment(theLab().sshKeyPath, bundle, 37), "v2");
+test("changing the PgBouncer pool size re-runs only the PgBouncer resources, through the bastion", async () => {
+  // Direct SSH from the operator's machine to the database hosts is refused from here on.
+  const block = `table ip labssh { chain out { type filter hook output priority 0; ip daddr { ${LAB_HOSTS.filter((h) => h.name.startsWith("db")).map((h) => h.address).join(", ")} } tcp dport 22 reject with tcp reset; }; }`;
+  expect((await theLab().runInControl("nft", ["-f", "-"], { input: block })).status).toBe(0);
+  expect((await theLab().sshExec("db2", "true", "debian", { timeoutMs: 10_000 })).status).not.toBe(0);
+  const changed = await synthAndInit(labDeployment(theLab().sshKeyPath, bundle, { poolSize: 37, viaBastion: true }), "v2");
   const plan = await tofu(changed, "plan", "-detailed-exitcode", ...TARGETS);
   expect(plan.status).toBe(2);
   const replaced = [...plan.output.matchAll(/# (\S+) must be replaced/g)].map((m) => m[1]).sort();
@@ -206,5 +249,71 @@ test("changing the PgBouncer pool size re-runs only the PgBouncer resources", as
   expect(summary).toEqual(["Apply complete! Resources: 3 added, 0 changed, 3 destroyed."]);
   const live = await theLab().exec("db2", `PGPASSWORD='${secret("pgbouncer_auth")}' psql -h 127.0.0.1 -p 6432 -U pgbouncer_admin -d pgbouncer -At -c 'SHOW CONFIG' | grep '^default_pool_size|'`);
   expect(live.stdout.trim().split("|").slice(0, 2)).toEqual(["default_pool_size", "37"]);
-  writeFileSync(join(tmp.dir, "done"), "");
+  const bastionLog = await theLab().exec("bastion", "journalctl -u ssh.service --no-pager | grep -c 'Accepted publickey for debian'");
+  expect(Number(bastionLog.stdout.trim())).toBeGreaterThanOrEqual(3);
+  await theLab().runInControl("nft", ["delete", "table", "ip", "labssh"]);
+});
+
+describe("failures (each breaks the cluster on purpose, in this order)", () => {
+  const vipHolder = async () => {
+    const held = await Promise.all(["lb1", "lb2"].map(async (lb) => ((await theLab().exec(lb, `ip -4 -o addr show | grep -c ' ${VIP}/'`)).stdout.trim() === "1" ? [lb] : [])));
+    return held.flat();
+  };
+  const patroni = async (from: string) =>
+    JSON.parse((await theLab().exec(from, "patronictl -c /etc/patroni/config.yml list -f json")).stdout || "[]") as { Member: string; Role: string; State: string }[];
+
+  test("HAProxy dying on the VIP holder moves the VIP to the other load balancer", async () => {
+    const [holder] = await eventually("one load balancer holding the VIP", vipHolder, (h) => h.length === 1, 30);
+    const other = holder === "lb1" ? "lb2" : "lb1";
+    const stopped = Date.now();
+    await theLab().exec(holder, "systemctl stop haproxy.service");
+    expect(await eventually("the VIP on the other load balancer", vipHolder, (h) => h.join() === other, 30)).toEqual([other]);
+    console.log(`lab: the VIP moved from ${holder} to ${other} ${((Date.now() - stopped) / 1000).toFixed(1)} s after HAProxy stopped`);
+    expect((await eventually("a write through the VIP", () => psql(5000, "INSERT INTO lab_check VALUES ('after VIP move')"), (r) => r.status === 0, 30)).status).toBe(0);
+    // Back again, the recovered node does not take the VIP back (no flapping).
+    await theLab().exec(holder, "systemctl start haproxy.service");
+    await new Promise((r) => setTimeout(r, 8000));
+    expect(await vipHolder()).toEqual([other]);
+  });
+
+  test("losing one etcd member keeps the cluster's leader and writes", async () => {
+    const before = await patroni("db1");
+    const replica = before.find((m) => m.Role !== "Leader")!.Member;
+    const leader = before.find((m) => m.Role === "Leader")!.Member;
+    await theLab().exec(replica, "systemctl stop etcd.service");
+    const health = await etcdctl(leader, "endpoint health --cluster");
+    expect(health.output.match(/is healthy/g)).toHaveLength(2);
+    expect(health.output).toMatch(/is unhealthy/);
+    // Longer than Patroni's ttl (30 s): the leader keeps renewing its key on two members.
+    await new Promise((r) => setTimeout(r, 35_000));
+    expect((await patroni(leader)).find((m) => m.Role === "Leader")?.Member).toBe(leader);
+    expect((await psql(5000, "INSERT INTO lab_check VALUES ('etcd 2 of 3')")).status).toBe(0);
+    await theLab().exec(replica, "systemctl start etcd.service");
+    expect((await eventually("3 healthy etcd members", () => etcdctl(leader, "endpoint health --cluster"), (r) => r.status === 0, 60)).status).toBe(0);
+  });
+
+  test("the Patroni leader's host dies: a standby takes over and no acknowledged write is lost", async () => {
+    await psql(5000, "CREATE TABLE IF NOT EXISTS ha_probe (id int PRIMARY KEY)");
+    const leader = (await patroni("db1")).find((m) => m.Role === "Leader")!.Member;
+    const survivor = LAB_HOSTS.find((h) => h.name.startsWith("db") && h.name !== leader)!.name;
+    // A client inserting one row at a time through the VIP; it prints what was acknowledged.
+    const writer = theLab().runInControl(
+      "bash",
+      ["-c", `for i in $(seq 1 100000); do [ $SECONDS -lt 100 ] || break; if psql -h ${VIP} -p 5000 -U synapse -d synapse -Atq -v ON_ERROR_STOP=1 -c "INSERT INTO ha_probe VALUES ($i)" >/dev/null 2>&1; then echo "ok $i $(date +%s.%N)"; else echo "fail $i $(date +%s.%N)"; fi; sleep 0.2; done`],
+      { env: { ...process.env, PGPASSWORD: secret("synapse_db"), PGCONNECT_TIMEOUT: "2" }, timeoutMs: 150_000 },
+    );
+    await new Promise((r) => setTimeout(r, 5000));
+    theLab().crash(leader);
+    const crashedAt = Date.now() / 1000;
+    const log = (await writer).stdout.trim().split("\n").map((l) => l.split(" ")).map(([s, i, t]) => ({ ok: s === "ok", id: Number(i), at: Number(t) }));
+    const acknowledged = log.filter((w) => w.ok).map((w) => w.id);
+    const firstAfter = log.find((w) => w.ok && w.at > crashedAt);
+    expect(firstAfter).toBeDefined();
+    console.log(`lab: leader ${leader} crashed; writes resumed through the VIP after ${(firstAfter!.at - crashedAt).toFixed(1)} s; ${acknowledged.length} writes acknowledged, ${log.length - acknowledged.length} refused`);
+    const members = await eventually("a new leader", () => patroni(survivor), (m) => m.some((x) => x.Role === "Leader" && x.Member !== leader), 60);
+    expect(members.find((m) => m.Role === "Leader")!.Member).not.toBe(leader);
+    const stored = new Set((await psql(5000, "SELECT id FROM ha_probe")).stdout.trim().split("\n").map(Number));
+    expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+    expect(acknowledged.filter((id) => id > log.find((w) => w.at > crashedAt)!.id).length).toBeGreaterThan(10);
+  });
 });

@@ -120,6 +120,8 @@ export interface Lab {
   /** Runs a program in the control namespace (`ip netns exec <controlNs> cmd args`). */
   runInControl(cmd: string, args: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   memory(): HostMemory[];
+  /** Power loss: SIGKILL the host's init, so every process of the host dies at once. */
+  crash(hostName: string): void;
   /** Removes every process, mount, namespace, cgroup and the temp dir. Idempotent. */
   destroy(): Promise<void>;
 }
@@ -399,6 +401,10 @@ class LabImpl implements Lab {
 
   runInControl(cmd: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     return runAsync("ip", ["netns", "exec", this.controlNs, cmd, ...args], opts);
+  }
+
+  crash(hostName: string): void {
+    kill(this.leader(hostName), "SIGKILL");
   }
 
   memory(): HostMemory[] {
