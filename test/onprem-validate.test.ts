@@ -4,7 +4,7 @@
 // from the rendered settings, and PgBouncer started with its rendered ini. Each runs in a
 // private network namespace holding the hosts' addresses, so nothing leaves this machine.
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { OnPremDeployment } from "../constructs/deployment/model";
 import { buildTopology, type Topology } from "../constructs/model/topology";
@@ -200,4 +200,67 @@ test("PgBouncer starts with its rendered ini and pools in transaction mode", asy
   expect(config.server_reset_query).toBe("DISCARD ALL");
   expect(config.default_pool_size).toBe("100");
   expect(psql("SHOW DATABASES").stdout).toMatch(/^synapse\|127\.0\.0\.1\|5432\|synapse\|/m);
+});
+
+describe("Coturn (turnserver from Debian 12, with its rendered config)", () => {
+  const turn = topology.hosts.find((h) => h.name === "turn1")!;
+  const client = topology.hosts.find((h) => h.name === "synapse1")!.address; // in client_subnets
+  const privatePeer = "192.168.77.1"; // a private range outside client_subnets
+  const secret = "test-turn_shared_secret";
+  const serverLog = join(tmp.dir, "turnserver.log");
+  // To files, not pipes: the synchronous runs below block this process, and a full pipe
+  // would stall turnserver.
+  const startQuietly = (file: string, args: readonly string[]) =>
+    children.push(spawn(program("ip"), ["netns", "exec", ns, program(file), ...args], { stdio: "ignore" }));
+
+  beforeAll(async () => {
+    run("ip", ["-n", ns, "addr", "add", `${privatePeer}/24`, "dev", "lan0"]);
+    const conf = join(materialize("turn1"), "etc/turnserver.conf");
+    // Logs to a file instead of syslog, verbose: the test reads the allocations there.
+    writeFileSync(conf, run("sed", ["/^log-file=/d", conf]).stdout);
+    startQuietly("turnserver", ["-c", conf, "-V", "--simple-log", `--log-file=${serverLog}`, "--pidfile", join(tmp.dir, "turnserver.pid")]);
+    startQuietly("turnutils_peer", ["-L", client, "-L", privatePeer]);
+    await until("turnserver on 3478", () => inNs("ss", ["-ltn", `sport = :3478`]).stdout.includes(turn.address), 15);
+  });
+
+  // timeout inside the namespace: it must be turnutils_uclient's parent to stop it.
+  const uclient = (...args: string[]) => run("ip", ["netns", "exec", ns, program("timeout"), "10", program("turnutils_uclient"), ...args, turn.address]);
+
+  test("a client with the shared-secret credentials relays to a peer in the client subnets, over UDP and over a TCP relay", () => {
+    const udp = uclient("-W", secret, "-u", "alice", "-e", client, "-n", "5", "-L", client);
+    expect(udp.output).toContain("Total lost packets 0 (0.000000%)");
+    expect(udp.output).toMatch(/tot_send_msgs=5, tot_recv_msgs=5/);
+    const tcpRelay = uclient("-T", "-W", secret, "-u", "alice", "-n", "5", "-L", client);
+    expect(tcpRelay.output).toContain("Total lost packets 0 (0.000000%)");
+  });
+
+  test("a wrong secret gets no allocation", () => {
+    expect(uclient("-W", "not-the-secret", "-u", "alice", "-e", client, "-n", "1", "-L", client).output).toContain("Cannot complete Allocation");
+  });
+
+  test("relaying to a private address outside the client subnets is forbidden (denied-peer-ip)", () => {
+    expect(uclient("-W", secret, "-u", "alice", "-e", privatePeer, "-n", "1", "-L", client).output).toContain("403 (Forbidden IP)");
+  });
+
+  test("TLS on 5349 with the host's certificate from the cluster CA, and an allocation over it", async () => {
+    const tmpCa = join(materialize("turn1"), "etc/coturn/tls/ca.crt");
+    const hello = run("ip", ["netns", "exec", ns, program("timeout"), "5", program("openssl"), "s_client", "-connect", `${turn.address}:5349`, "-CAfile", tmpCa, "-verify_ip", turn.address, "-verify_return_error"], { input: "" });
+    expect(hello.output).toContain("Verify return code: 0 (ok)");
+    // turnutils_uclient's TLS mode stops after the allocation here (it is then stopped by
+    // timeout); the server's log shows the allocation. A lost handshake is tried again.
+    const log = () => readFileSync(serverLog, "utf8");
+    const allocated = () => /user <\d+:tls-check>: incoming packet ALLOCATE processed, success/.test(log());
+    for (let attempt = 0; attempt < 3 && !allocated(); attempt++) uclient("-S", "-t", "-E", tmpCa, "-W", secret, "-u", "tls-check", "-e", client, "-n", "1");
+    expect(allocated()).toBe(true);
+    expect(log()).toMatch(/username=<\d+:tls-check>, lifetime=\d+, cipher=ECDHE-ECDSA-[A-Z0-9-]+, method=TLSv1\.[23]/);
+  });
+
+  test("the relay port range is the deployment's, in Coturn and in the firewall alike", () => {
+    const conf = hostUnits(topology, turn).find((u) => u.name === "coturn")!.files[0].content;
+    const nft = hostUnits(topology, turn).find((u) => u.name === "base")!.files.find((f) => f.path === "/etc/nftables.conf")!.content;
+    const [lo, hi] = (topology.deployment as OnPremDeployment).onprem.turnRelayPorts;
+    expect(conf).toContain(`min-port=${lo}\nmax-port=${hi}\n`);
+    expect(nft).toContain(`udp dport ${lo}-${hi} accept`);
+    expect(nft).toContain(`tcp dport ${lo}-${hi} accept`);
+  });
 });

@@ -65,7 +65,6 @@ export function portMatrix(opts: PortMatrixOptions): readonly PortRule[] {
     { role: "coturn", protocol: "udp", port: 5349, from: [clients], purpose: "TURN over DTLS" },
     { role: "coturn", protocol: "udp", port: opts.turnRelayPorts, from: [clients], purpose: "TURN relay range (UDP)" },
     { role: "coturn", protocol: "tcp", port: opts.turnRelayPorts, from: [clients], purpose: "TURN relay range (TCP relay for restrictive networks)" },
-    { role: "coturn", protocol: "tcp", port: 9641, from: [role("monitoring")], purpose: "Coturn Prometheus metrics" },
     { role: "redis", protocol: "tcp", port: 6379, from: [role("livekit")], purpose: "Redis for the LiveKit mesh" },
     { role: "livekit", protocol: "tcp", port: 7880, from: [role("haproxy")], purpose: "LiveKit signalling (behind HAProxy TLS)" },
     { role: "livekit", protocol: "tcp", port: 7881, from: [clients], purpose: "LiveKit ICE over TCP" },

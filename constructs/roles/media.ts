@@ -1,5 +1,6 @@
 import { hostsWithRole } from "../model/topology";
 import { renderTemplate } from "../render";
+import { serviceTls } from "./tls";
 import type { RoleRenderer } from "./unit";
 import { commonView, members } from "./view";
 
@@ -27,9 +28,11 @@ export const renderCoturn: RoleRenderer = ({ topology, host }) => {
   const d = topology.deployment;
   const [relayMin, relayMax] = d.target === "onprem" ? d.onprem.turnRelayPorts : [49152, 50151];
   const allowedPeers = (d.target === "onprem" ? d.onprem.clientSubnets : []).map((cidr) => ({ range: cidrRange(cidr) }));
+  const tls = serviceTls("/etc/coturn/tls", "turnserver:turnserver");
   return {
     name: "coturn",
-    files: [{ path: "/etc/turnserver.conf", content: renderTemplate("coturn/turnserver.conf.mustache", { ...view, relayMin, relayMax, allowedPeers }), mode: "0640", owner: "root:turnserver" }],
+    files: [{ path: "/etc/turnserver.conf", content: renderTemplate("coturn/turnserver.conf.mustache", { ...view, tls, relayMin, relayMax, allowedPeers }), mode: "0640", owner: "root:turnserver" }],
+    pki: tls.pki,
     activate: renderTemplate("coturn/activate.sh.mustache", view),
     packages: ["coturn"],
   };

@@ -12,7 +12,6 @@ const EXPORTERS: ReadonlyArray<{ job: string; role: Role | "all"; port: number; 
   { job: "pgbouncer", role: "pgbouncer", port: 9127 },
   { job: "haproxy", role: "haproxy", port: 8404 },
   { job: "minio", role: "minio", port: 9000, metricsPath: "/minio/v2/metrics/cluster" },
-  { job: "coturn", role: "coturn", port: 9641 },
   { job: "livekit", role: "livekit", port: 6789 },
   { job: "synapse", role: "synapse", port: 9000, metricsPath: "/metrics/synapse/main-process" },
 ];
