@@ -21,7 +21,7 @@ export const SECRET_NAMES = [
   "livekit_api_secret",
   "grafana_admin",
   "registration_shared_secret",
-  "macaroon_secret",
+  "mdad_generic_secret",
   "form_secret",
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];

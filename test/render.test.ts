@@ -2,6 +2,7 @@ import { parse as parseYaml } from "yaml";
 import { buildTopology, type Topology } from "../constructs/model/topology";
 import { SECRET_MARKER } from "../constructs/render";
 import { hostUnits, type RoleUnit } from "../constructs/roles";
+import { MDAD_CHECKED_AT, MDAD_VARIABLES } from "../constructs/roles/synapse-host/mdad-variables";
 import { EXAMPLES, loadExample } from "./helpers/examples";
 
 const unitsOf = (t: Topology, host: string): RoleUnit[] => hostUnits(t, t.hosts.find((h) => h.name === host)!);
@@ -123,7 +124,35 @@ describe("facts the configs must get right", () => {
     const vars = parseYaml(fileOf(unitsOf(large, "synapse1"), "/opt/matrix-platform/inventory/host_vars/chat.z3r0d3v.com/vars.yml"));
     expect(vars.matrix_synapse_workers_preset).toBe("specialized-workers");
     expect(vars.matrix_synapse_workers_sync_workers_count).toBe(8);
+    // The preset refuses generic workers next to specialized ones.
+    expect(vars.matrix_synapse_workers_generic_workers_count).toBe(0);
+    expect(vars.matrix_synapse_workers_client_reader_workers_count).toBe(4);
     expect(vars.matrix_synapse_database_host).toBe("10.10.3.100");
+    expect(vars.matrix_synapse_database_port).toBe(5000);
+  });
+
+  test("the Synapse host's vars.yml sets only variables checked in the playbook's role defaults", () => {
+    for (const example of ["onprem-small", "onprem-medium", "onprem-large"] as const) {
+      const vars = parseYaml(fileOf(unitsOf(buildTopology(loadExample(example)), "synapse1"), "/opt/matrix-platform/inventory/host_vars/chat.z3r0d3v.com/vars.yml"));
+      expect(Object.keys(vars).filter((k) => !(k in MDAD_VARIABLES))).toEqual([]);
+      expect(vars).toMatchObject({
+        matrix_playbook_migration_validated_version: MDAD_CHECKED_AT.migrationVersion,
+        matrix_playbook_reverse_proxy_type: "playbook-managed-traefik",
+        matrix_playbook_docker_installation_enabled: false,
+        traefik_config_entrypoint_web_secure_enabled: false,
+        traefik_container_web_host_bind_port: "10.10.1.10:8008",
+        traefik_config_entrypoint_web_forwardedHeaders_trustedIPs: ["10.10.3.11/32", "10.10.3.12/32"],
+        coturn_enabled: false,
+        matrix_homeserver_federation_enabled: true,
+      });
+      expect(vars.matrix_synapse_turn_uris).toContain("turns:10.10.5.11:5349?transport=tcp");
+    }
+  });
+
+  test("the admin UI and admin API are refused at HAProxy outside the admin subnets", () => {
+    const cfg = fileOf(unitsOf(small, "lb1"), "/etc/haproxy/haproxy.cfg");
+    expect(cfg).toContain("http-request deny deny_status 403 if admin_path !{ src 10.10.99.0/24 }");
+    expect(cfg).toContain("acl admin_path path_beg /_synapse/admin /synapse-admin");
   });
 });
 

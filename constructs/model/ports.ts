@@ -76,7 +76,7 @@ export function portMatrix(opts: PortMatrixOptions): readonly PortRule[] {
     { role: "livekit", protocol: "tcp", port: 6789, from: [role("monitoring")], purpose: "LiveKit Prometheus metrics" },
     { role: "synapse", protocol: "tcp", port: 8008, from: [role("haproxy")], purpose: "Traefik web entrypoint (Synapse, Element, workers)" },
     { role: "synapse", protocol: "tcp", port: 8448, from: [role("haproxy")], purpose: "Traefik federation entrypoint" },
-    { role: "synapse", protocol: "tcp", port: 9000, from: [role("monitoring")], purpose: "Synapse main and worker metrics (through Traefik)" },
+    { role: "synapse", protocol: "tcp", port: 9000, from: [role("monitoring")], purpose: "Synapse main-process metrics" },
     { role: "synapse", protocol: "tcp", port: 22, from: [role("backup")], purpose: "media pull by rsync over SSH" },
     { role: "backup", protocol: "tcp", port: 8432, from: [role("patroni")], purpose: "pgBackRest repository (WAL archive push)" },
     { role: "monitoring", protocol: "tcp", port: 9090, from: [admins], purpose: "Prometheus" },

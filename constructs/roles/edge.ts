@@ -7,7 +7,8 @@ export const renderHaproxy: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
   // HAProxy reads its key as root before dropping privileges, from <crt>.key beside the crt.
   const tls = serviceTls("/etc/haproxy/tls", "root:root", { certificate: "public.pem", key: "public.pem.key" });
-  const haView = { ...view, tls, databases: members(topology, "pgbouncer"), synapseHosts: members(topology, "synapse") };
+  const adminSubnets = topology.deployment.target === "onprem" ? topology.deployment.onprem.adminSubnets : [];
+  const haView = { ...view, tls, adminSubnets, databases: members(topology, "pgbouncer"), synapseHosts: members(topology, "synapse") };
   return {
     name: "haproxy",
     files: [{ path: "/etc/haproxy/haproxy.cfg", content: renderTemplate("haproxy/haproxy.cfg.mustache", haView), mode: "0640" }],

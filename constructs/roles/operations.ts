@@ -1,5 +1,6 @@
 import type { Role } from "../model/roles";
 import { renderTemplate } from "../render";
+import { MDAD_CHECKED_AT } from "./synapse-host/mdad-variables";
 import type { RoleRenderer } from "./unit";
 import { commonView, members } from "./view";
 
@@ -13,7 +14,7 @@ const EXPORTERS: ReadonlyArray<{ job: string; role: Role | "all"; port: number; 
   { job: "haproxy", role: "haproxy", port: 8404 },
   { job: "minio", role: "minio", port: 9000, metricsPath: "/minio/v2/metrics/cluster" },
   { job: "livekit", role: "livekit", port: 6789 },
-  { job: "synapse", role: "synapse", port: 9000, metricsPath: "/metrics/synapse/main-process" },
+  { job: "synapse", role: "synapse", port: 9000, metricsPath: "/_synapse/metrics" },
 ];
 
 export const renderMonitoring: RoleRenderer = ({ topology, host }) => {
@@ -53,7 +54,10 @@ export const renderSynapse: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
   const d = topology.deployment;
   const sshUser = d.target === "onprem" ? d.onprem.hosts.find((h) => h.name === host.name)?.ssh.user ?? "root" : "root";
-  const vars = { ...view, scale: d.scale, federation: d.federation, workers: topology.workers, sshUser };
+  const loadBalancers = members(topology, "haproxy").map((m, i, all) => ({ ...m, last: i === all.length - 1 }));
+  // turn: over UDP and TCP, turns: over TLS (the certificate names the address).
+  const turnUris = members(topology, "coturn").flatMap((m) => [`turn:${m.address}:3478?transport=udp`, `turn:${m.address}:3478?transport=tcp`, `turns:${m.address}:5349?transport=tcp`]);
+  const vars = { ...view, scale: d.scale, federation: d.federation, workers: topology.workers, sshUser, loadBalancers, turnUris, mdad: MDAD_CHECKED_AT };
   const inventory = "/opt/matrix-platform/inventory";
   return {
     name: "synapse",

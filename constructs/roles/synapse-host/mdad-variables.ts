@@ -1,0 +1,55 @@
+/**
+ * matrix-docker-ansible-deploy variables the generated vars.yml may set: each name was
+ * found as a role default (`^name:`) upstream, at the commit below, with the file it is
+ * defined in. A name not listed here fails test/render.test.ts: check it upstream, then
+ * add it with its file. (Renamed variables fail the playbook's own validation, e.g.
+ * matrix_synapse_admin_* became matrix_ketesa_* in v2026.04.03.0.)
+ */
+export const MDAD_CHECKED_AT = { commit: "c0681e4bc2d55df19056f3d3a7b997f9e7335890", date: "2026-08-22", migrationVersion: "v2026.05.18.0" } as const;
+
+const MB = "roles/custom/matrix-base/defaults/main.yml";
+const SY = "roles/custom/matrix-synapse/defaults/main.yml";
+const GV = "group_vars/matrix_servers";
+const TRAEFIK = "ansible-role-traefik defaults/main.yml (checked at v3.7.6-0)";
+
+export const MDAD_VARIABLES: Readonly<Record<string, string>> = {
+  matrix_playbook_migration_validated_version: "roles/custom/matrix_playbook_migration/defaults/main.yml",
+  matrix_playbook_reverse_proxy_type: MB,
+  matrix_playbook_ssl_enabled: MB,
+  matrix_playbook_docker_installation_enabled: GV,
+  matrix_domain: MB,
+  matrix_server_fqn_matrix: MB,
+  matrix_homeserver_implementation: MB,
+  matrix_homeserver_generic_secret_key: MB,
+  matrix_homeserver_federation_enabled: MB,
+  postgres_enabled: "ansible-role-postgres defaults/main.yml",
+  matrix_synapse_database_host: SY,
+  matrix_synapse_database_port: SY,
+  matrix_synapse_database_user: SY,
+  matrix_synapse_database_password: SY,
+  matrix_synapse_database_database: SY,
+  matrix_synapse_database_cp_min: SY,
+  matrix_synapse_database_cp_max: SY,
+  matrix_synapse_workers_enabled: SY,
+  matrix_synapse_workers_preset: SY,
+  matrix_synapse_workers_sync_workers_count: SY,
+  matrix_synapse_workers_client_reader_workers_count: SY,
+  matrix_synapse_workers_generic_workers_count: SY,
+  matrix_synapse_workers_federation_sender_workers_count: SY,
+  matrix_synapse_workers_stream_writer_events_stream_workers_count: SY,
+  coturn_enabled: "ansible-role-coturn defaults/main.yml",
+  matrix_synapse_turn_uris: SY,
+  matrix_synapse_turn_shared_secret: SY,
+  matrix_synapse_turn_allow_guests: SY,
+  matrix_synapse_metrics_enabled: SY,
+  matrix_synapse_metrics_port: SY,
+  matrix_synapse_container_metrics_api_host_bind_port: SY,
+  matrix_ketesa_enabled: "roles/custom/matrix-ketesa/defaults/main.yml",
+  matrix_ketesa_container_labels_traefik_ipallowlist_sourcerange: "roles/custom/matrix-ketesa/defaults/main.yml",
+  traefik_config_entrypoint_web_secure_enabled: TRAEFIK,
+  traefik_container_web_host_bind_port: TRAEFIK,
+  traefik_config_entrypoint_web_forwardedHeaders_trustedIPs: TRAEFIK,
+  matrix_playbook_public_matrix_federation_api_traefik_entrypoint_host_bind_port: MB,
+  matrix_playbook_public_matrix_federation_api_traefik_entrypoint_config_http3_enabled: MB,
+  matrix_playbook_public_matrix_federation_api_traefik_entrypoint_config_custom: MB,
+};
