@@ -17,7 +17,7 @@ describe("packages collected from a deployment", () => {
     expect(small.deployment).toBe("z3r0d3v-small");
     expect(small.hosts.map((h) => h.host)).toHaveLength(16);
     expect(of("db1")).toEqual([...BASE, "etcd-client", "etcd-server", "patroni", "pgbouncer", "postgresql-15", "postgresql-client-15"].sort());
-    expect(of("lb1")).toEqual([...BASE, "haproxy", "iproute2", "keepalived"].sort());
+    expect(of("lb1")).toEqual([...BASE, "haproxy", "iproute2", "keepalived", "procps"].sort());
     expect(of("rtc1")).toEqual([...BASE, "redis-server"].sort()); // livekit: a single binary, not a Debian package
     expect(of("rtc2")).toEqual(BASE); // Redis only on the first media host
     expect(of("obj1")).toEqual(BASE); // minio: a single binary
@@ -27,7 +27,7 @@ describe("packages collected from a deployment", () => {
 
   test("the union is sorted and unique", () => {
     expect(small.packages).toEqual([...new Set(small.hosts.flatMap((h) => h.packages))].sort());
-    expect(small.packages).toHaveLength(21);
+    expect(small.packages).toHaveLength(22);
   });
 
   test("small, medium and large ask for the same packages; a tier can be asked alone", () => {
