@@ -17,9 +17,10 @@ export function readCertificate(file: string): X509Certificate | string {
 
 /** The CA certificate, or what is wrong with it. */
 export function readCa(dir: string): X509Certificate | string {
-  const ca = readCertificate(pkiPaths(dir, "").caCertificate);
+  const file = pkiPaths(dir, "").caCertificate;
+  const ca = readCertificate(file);
   if (typeof ca === "string") return ca;
-  if (!ca.ca) return `${pkiPaths(dir, "").caCertificate} is not a CA certificate (basicConstraints CA:TRUE)`;
+  if (!ca.ca) return `${file} is not a CA certificate (basicConstraints CA:TRUE)`;
   return ca;
 }
 

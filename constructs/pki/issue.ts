@@ -7,7 +7,7 @@ import { DeploymentError } from "../deployment/errors";
 import type { Topology } from "../model/topology";
 import { certificateProblems, readCa, RENEW_BEFORE_DAYS } from "./check";
 import { pkiPaths } from "./layout";
-import { certificateRequirements, needsPki, type CertificateRequirement } from "./requirements";
+import { pkiNeeds, subjectAltNames, type CertificateRequirement } from "./requirements";
 
 export const CA_DAYS = 3650;
 export const HOST_DAYS = 730;
@@ -53,7 +53,7 @@ function createCa(dir: string, name: string): void {
 
 function issueHost(dir: string, req: CertificateRequirement): void {
   const paths = pkiPaths(dir, req.host);
-  const san = [...req.dnsNames.map((n) => `DNS:${n}`), ...req.ipAddresses.map((ip) => `IP:${ip}`)].join(", ");
+  const san = subjectAltNames(req).join(", ");
   staged(dir, (tmp) => {
     openssl(["genpkey", ...EC_KEY, "-out", join(tmp, "host.key")]);
     chmodSync(join(tmp, "host.key"), 0o600);
@@ -78,7 +78,8 @@ function issueHost(dir: string, req: CertificateRequirement): void {
 export function issuePki(topology: Topology & { readonly deployment: OnPremDeployment }): PkiReport {
   const d = topology.deployment;
   const dir = d.onprem.pki;
-  if (!needsPki(topology)) return { dir, caCreated: false, issued: [], kept: [] };
+  const needs = pkiNeeds(topology);
+  if (!needs.any) return { dir, caCreated: false, issued: [], kept: [] };
   mkdirSync(join(dir, "hosts"), { recursive: true, mode: 0o700 });
   const paths = pkiPaths(dir, "");
   let caCreated = false;
@@ -93,12 +94,11 @@ export function issuePki(topology: Topology & { readonly deployment: OnPremDeplo
   const issued: { host: string; reason: string }[] = [];
   const kept: string[] = [];
   const refused: string[] = [];
-  for (const req of certificateRequirements(topology)) {
+  for (const req of needs.certificates) {
     const problems = certificateProblems(dir, ca, req, RENEW_BEFORE_DAYS);
     if (problems.length === 0) kept.push(req.host);
     else if (!canIssue) {
-      const names = [...req.dnsNames.map((n) => `DNS:${n}`), ...req.ipAddresses.map((ip) => `IP:${ip}`)].join(",");
-      refused.push(`onprem.pki: ${problems.join("; ")}; there is no ca.key to issue it, so issue it from your CA (subjectAltName ${names}, serverAuth and clientAuth)`);
+      refused.push(`onprem.pki: ${problems.join("; ")}; there is no ca.key to issue it, so issue it from your CA (subjectAltName ${subjectAltNames(req).join(",")}, serverAuth and clientAuth)`);
     } else {
       issueHost(dir, req);
       issued.push({ host: req.host, reason: problems.join("; ") });

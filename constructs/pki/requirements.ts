@@ -1,4 +1,4 @@
-import type { Topology, TopologyHost } from "../model/topology";
+import type { Topology } from "../model/topology";
 import { hostUnits } from "../roles";
 
 /** The names one host's certificate must carry. */
@@ -8,28 +8,36 @@ export interface CertificateRequirement {
   readonly ipAddresses: readonly string[];
 }
 
-const usesPki = (topology: Topology, host: TopologyHost, hostOwn: boolean) =>
-  hostUnits(topology, host).some((u) => (u.pki ?? []).some((f) => !hostOwn || f.item !== "ca-certificate"));
-
-/** Whether any role of the deployment installs something from the PKI folder. */
-export const needsPki = (topology: Topology): boolean => topology.hosts.some((h) => usesPki(topology, h, false));
+/** What the deployment's roles take from the PKI folder, from one pass over their units. */
+export interface PkiNeeds {
+  /** Whether any role installs something from the folder (at least the CA certificate). */
+  readonly any: boolean;
+  /** A certificate for every host whose roles serve TLS. */
+  readonly certificates: readonly CertificateRequirement[];
+}
 
 /**
- * A certificate for every host whose roles serve TLS: its name and address, loopback (local
- * health checks go to 127.0.0.1), and on the load balancers the domain and the VIP, where
- * clients arrive.
+ * Each certificate names its host and address, loopback (local health checks go to
+ * 127.0.0.1), and on the load balancers the domain and the VIP, where clients arrive.
  */
-export function certificateRequirements(topology: Topology): CertificateRequirement[] {
+export function pkiNeeds(topology: Topology): PkiNeeds {
   const d = topology.deployment;
   const vip = d.target === "onprem" ? d.onprem.vip : undefined;
-  return topology.hosts
-    .filter((h) => usesPki(topology, h, true))
-    .map((h) => {
-      const entry = h.roles.includes("haproxy");
-      return {
-        host: h.name,
-        dnsNames: [h.name, "localhost", ...(entry && d.domain ? [d.domain] : [])],
-        ipAddresses: [h.address, "127.0.0.1", ...(entry && vip ? [vip] : [])],
-      };
-    });
+  const hosts = topology.hosts.map((host) => ({ host, items: hostUnits(topology, host).flatMap((u) => (u.pki ?? []).map((f) => f.item)) }));
+  return {
+    any: hosts.some((h) => h.items.length > 0),
+    certificates: hosts
+      .filter((h) => h.items.some((item) => item !== "ca-certificate"))
+      .map(({ host }) => {
+        const entry = host.roles.includes("haproxy");
+        return {
+          host: host.name,
+          dnsNames: [host.name, "localhost", ...(entry && d.domain ? [d.domain] : [])],
+          ipAddresses: [host.address, "127.0.0.1", ...(entry && vip ? [vip] : [])],
+        };
+      }),
+  };
 }
+
+/** The requirement as subjectAltName entries (DNS:..., IP:...), in order. */
+export const subjectAltNames = (req: CertificateRequirement): string[] => [...req.dnsNames.map((n) => `DNS:${n}`), ...req.ipAddresses.map((ip) => `IP:${ip}`)];

@@ -2,7 +2,7 @@ import type { OnPremDeployment } from "../deployment/model";
 import { DeploymentError } from "../deployment/errors";
 import type { Topology } from "../model/topology";
 import { certificateProblems, readCa } from "./check";
-import { certificateRequirements, needsPki } from "./requirements";
+import { pkiNeeds } from "./requirements";
 
 /** The command that (re-)issues this deployment's certificates, for messages. */
 export const pkiCommand = (d: OnPremDeployment) => `npm run pki -- ${d.source ?? "<deployment.yaml>"}`;
@@ -12,13 +12,14 @@ export const pkiCommand = (d: OnPremDeployment) => `npm run pki -- ${d.source ??
  * problem is one line naming the file and the fix, before any resource is planned.
  */
 export function verifyPki(topology: Topology & { readonly deployment: OnPremDeployment }): void {
-  if (!needsPki(topology)) return;
+  const needs = pkiNeeds(topology);
+  if (!needs.any) return;
   const d = topology.deployment;
   const dir = d.onprem.pki;
   const ca = readCa(dir);
   if (typeof ca === "string") {
     throw new DeploymentError([`onprem.pki: ${ca}; create the cluster's PKI with \`${pkiCommand(d)}\` (or put your own CA's ca.crt there, with ca.key to let it issue)`], d.source);
   }
-  const problems = certificateRequirements(topology).flatMap((req) => certificateProblems(dir, ca, req));
+  const problems = needs.certificates.flatMap((req) => certificateProblems(dir, ca, req));
   if (problems.length > 0) throw new DeploymentError(problems.map((p) => `onprem.pki: ${p}; re-issue with \`${pkiCommand(d)}\``), d.source);
 }
