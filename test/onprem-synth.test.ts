@@ -35,14 +35,15 @@ describe("on-prem HA stack", () => {
     test("certificates and keys are uploaded by path from the PKI folder, never as content", () => {
       expect(uploads("db1_etcd")).toEqual([`${pki}/ca.crt`, `${pki}/hosts/db1.crt`, `${pki}/hosts/db1.key`]);
       expect(uploads("lb2_haproxy")).toEqual([`${pki}/ca.crt`, `${pki}/hosts/lb2.crt`, `${pki}/hosts/lb2.key`]);
-      expect(uploads("mon1_monitoring")).toEqual([`${pki}/ca.crt`]);
+      // The monitoring host's own certificate: the blackbox probes pass etcd's client-certificate check.
+      expect(uploads("mon1_monitoring")).toEqual([`${pki}/ca.crt`, `${pki}/hosts/mon1.crt`, `${pki}/hosts/mon1.key`]);
       expect(uploads("db1_pgbouncer")).toEqual([]);
       expect(json).not.toMatch(/BEGIN|PRIVATE KEY/);
     });
 
     test("a re-issued certificate re-runs the units that install it (hash read by tofu at plan time)", () => {
       expect(nulls.db2_patroni.triggers.certificates_sha256).toBe(`\${sha256(join(",", [filesha256("${pki}/ca.crt"), filesha256("${pki}/hosts/db2.crt")]))}`);
-      expect(nulls.mon1_monitoring.triggers.certificates_sha256).toBe(`\${sha256(join(",", [filesha256("${pki}/ca.crt")]))}`);
+      expect(nulls.mon1_monitoring.triggers.certificates_sha256).toBe(`\${sha256(join(",", [filesha256("${pki}/ca.crt"), filesha256("${pki}/hosts/mon1.crt")]))}`);
     });
 
     test("keys are installed readable only by the service that uses them", () => {
@@ -83,7 +84,7 @@ describe("on-prem HA stack", () => {
     const install = nulls.db1_patroni.provisioner.find((p: any) => p.file?.destination.endsWith("/install.sh")).file.content as string;
     const lines = install.split("\n");
     const apt = lines.findIndex((l) => l.startsWith("/usr/local/sbin/matrix-apt-install "));
-    expect(lines[apt]).toBe("/usr/local/sbin/matrix-apt-install patroni postgresql-15 postgresql-client-15");
+    expect(lines[apt]).toBe("/usr/local/sbin/matrix-apt-install patroni postgresql-15 postgresql-client-15 prometheus-postgres-exporter");
     expect(lines.findIndex((l) => l.includes("/etc/postgresql-common/createcluster.conf"))).toBeLessThan(apt);
     expect(lines.findIndex((l) => l.includes("activate.sh"))).toBeGreaterThan(apt);
     // Owners that packages create (postgres) are applied after the packages.

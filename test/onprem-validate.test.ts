@@ -198,7 +198,7 @@ test("PgBouncer starts with its rendered ini and pools in transaction mode", asy
   const config = Object.fromEntries(psql("SHOW CONFIG").stdout.trim().split("\n").map((l) => l.split("|").slice(0, 2)));
   expect(config.pool_mode).toBe("transaction");
   expect(config.server_reset_query).toBe("DISCARD ALL");
-  expect(config.default_pool_size).toBe("100");
+  expect(config.default_pool_size).toBe("250");
   expect(psql("SHOW DATABASES").stdout).toMatch(/^synapse\|127\.0\.0\.1\|5432\|synapse\|/m);
 });
 

@@ -81,7 +81,8 @@ describe("port matrix", () => {
   });
 
   test("public ports are open to the client subnets, SSH only to admins", () => {
-    expect(sourcesOf("lb1", 443)).toEqual(["10.10.0.0/16"]);
+    // and the monitoring host, which scrapes Synapse's metrics through HAProxy
+    expect(sourcesOf("lb1", 443)).toEqual(["10.10.0.0/16", "10.10.7.10"]);
     expect(sourcesOf("turn1", 3478, "udp")).toEqual(["10.10.0.0/16"]);
     expect(sourcesOf("obj1", 22)).toEqual(["10.10.99.0/24"]);
   });

@@ -73,6 +73,13 @@ export interface DatabaseSettings {
   readonly poolSize?: number;
 }
 
+export interface AlertDelivery {
+  readonly email: string;
+  /** host:port of the intranet SMTP relay. */
+  readonly smarthost: string;
+  readonly from: string;
+}
+
 export interface OnPremSettings {
   /** Absent only at the poc scale (one host, no load balancers). */
   readonly vip?: string;
@@ -82,6 +89,8 @@ export interface OnPremSettings {
   readonly turnRelayPorts: readonly [number, number];
   readonly hosts: readonly InventoryHost[];
   readonly database: DatabaseSettings;
+  /** Where Alertmanager e-mails alerts, if anywhere. */
+  readonly alerts?: AlertDelivery;
   /** Absolute path of the cluster's PKI folder: the CA and each host's certificate (constructs/pki). */
   readonly pki: string;
   /** Absolute path of the offline package bundle uploaded to every host, if any. */

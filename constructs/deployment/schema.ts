@@ -65,6 +65,14 @@ export const onpremSchema = z.strictObject({
       pool_size: z.int().min(5, { error: "must be at least 5 connections" }).max(1000, { error: "must be at most 1000 connections" }).optional(),
     })
     .default({ synchronous_mode: true }),
+  /** Where Alertmanager sends alerts: an intranet SMTP relay (no authentication, no Internet). Without it, alerts show in Alertmanager and Grafana only. */
+  alerts: z
+    .strictObject({
+      email: z.email({ error: "is not an e-mail address" }),
+      smarthost: z.string().regex(/^[a-z0-9.-]+:\d{1,5}$/, { error: "is not host:port of an SMTP relay (such as mail.example.internal:25)" }),
+      from: z.email({ error: "is not an e-mail address" }).optional(),
+    })
+    .optional(),
   /** The cluster's PKI folder (npm run pki); relative to this file. Default: <name>.pki beside it. */
   pki: z.string().min(1).optional(),
   /** Offline package bundle (npm run bundle); relative to this file. Without it, hosts use their own apt sources. */

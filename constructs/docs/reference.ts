@@ -1,6 +1,7 @@
 import { portLabel, portMatrix, HOST_PORTS, type PortSource } from "../model/ports";
 import { HA_ROLES, ROLE_DEPENDENCIES, ROLE_GROUPS } from "../model/roles";
-import { SCALE_PRESETS, totalWorkers, type HaScale } from "../model/scale";
+import { SCALE_PRESETS, type HaScale } from "../model/scale";
+import { synapseWorkerIds } from "../roles/synapse-host/worker-ids";
 
 const source = (s: PortSource) => (s.kind === "role" ? s.role : s.kind === "clients" ? "client subnets" : "admin subnets");
 
@@ -33,7 +34,7 @@ export function topologyReference(): string {
     `| worker | ${scales.join(" | ")} |`,
     `|---|${scales.map(() => "---").join("|")}|`,
     ...(["sync", "generic", "federationSender", "eventPersister"] as const).map((w) => `| ${w} | ${scales.map((s) => SCALE_PRESETS[s].workers[w]).join(" | ")} |`),
-    `| total | ${scales.map((s) => totalWorkers(SCALE_PRESETS[s].workers)).join(" | ")} |`,
+    `| all worker processes (with the preset's one room worker, federation reader, pusher, appservice, user directory, background, media repository and 8 other stream writers) | ${scales.map((s) => synapseWorkerIds(SCALE_PRESETS[s].workers).length).join(" | ")} |`,
     "",
     "## Role groups (placement rules)",
     "",

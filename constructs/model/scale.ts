@@ -93,7 +93,3 @@ export const SCALE_PRESETS: Readonly<Record<HaScale, ScalePreset>> = {
     workers: { sync: 8, generic: 4, federationSender: 4, eventPersister: 2 },
   },
 };
-
-export function totalWorkers(w: WorkerCounts): number {
-  return w.sync + w.generic + w.federationSender + w.eventPersister;
-}

@@ -1,5 +1,6 @@
 import type { Topology } from "../model/topology";
 import { hostUnits } from "../roles";
+import { elementHostName } from "../roles/synapse-host/element";
 
 /** The names one host's certificate must carry. */
 export interface CertificateRequirement {
@@ -18,7 +19,8 @@ export interface PkiNeeds {
 
 /**
  * Each certificate names its host and address, loopback (local health checks go to
- * 127.0.0.1), and on the load balancers the domain and the VIP, where clients arrive.
+ * 127.0.0.1), and on the load balancers the domain, Element's host name and the VIP,
+ * where clients arrive.
  */
 export function pkiNeeds(topology: Topology): PkiNeeds {
   const d = topology.deployment;
@@ -32,7 +34,7 @@ export function pkiNeeds(topology: Topology): PkiNeeds {
         const entry = host.roles.includes("haproxy");
         return {
           host: host.name,
-          dnsNames: [host.name, "localhost", ...(entry && d.domain ? [d.domain] : [])],
+          dnsNames: [host.name, "localhost", ...(entry && d.domain ? [d.domain, elementHostName(d.domain)] : [])],
           ipAddresses: [host.address, "127.0.0.1", ...(entry && vip ? [vip] : [])],
         };
       }),

@@ -1,6 +1,7 @@
 import { portLabel } from "../model/ports";
 import { hostPortRules } from "../model/topology";
 import { renderTemplate } from "../render";
+import { elementHostName } from "./synapse-host/element";
 import type { RoleRenderer } from "./unit";
 
 /** Installs a unit's packages, from the offline bundle when the host has one. */
@@ -22,7 +23,7 @@ export const renderBase: RoleRenderer = ({ topology, host }) => {
   return {
     name: "base",
     files: [
-      { path: "/etc/matrix-platform/base/hosts", content: renderTemplate("base/hosts.mustache", { deployment: d.name, hosts: topology.hosts, entryAddress, domain: d.domain }), mode: "0644" },
+      { path: "/etc/matrix-platform/base/hosts", content: renderTemplate("base/hosts.mustache", { deployment: d.name, hosts: topology.hosts, entryAddress, domain: d.domain, elementHost: d.domain ? elementHostName(d.domain) : "" }), mode: "0644" },
       { path: "/etc/nftables.conf", content: renderTemplate("base/nftables.conf.mustache", { rules }), mode: "0755" },
       { path: APT_INSTALL, content: renderTemplate("base/matrix-apt-install.sh.mustache", {}), mode: "0755" },
     ],

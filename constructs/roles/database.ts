@@ -55,19 +55,23 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
     files: [
       { path: "/etc/patroni/config.yml", content: renderTemplate("patroni/patroni.yml.mustache", patroniView), mode: "0640", owner: "root:postgres" },
       { path: "/etc/patroni/synapse-role.sql", content: renderTemplate("patroni/synapse-role.sql.mustache", view), mode: "0640", owner: "root:postgres" },
+      { path: "/etc/default/prometheus-postgres-exporter", content: renderTemplate("patroni/postgres-exporter.env.mustache", view), mode: "0644" },
       { path: "/etc/patroni/post-bootstrap.sh", content: renderTemplate("patroni/post-bootstrap.sh.mustache", view), mode: "0755" },
       // Before the package: Debian must not create and start its own cluster; Patroni owns PostgreSQL.
       { path: "/etc/postgresql-common/createcluster.conf", content: "# Patroni creates and runs the cluster.\ncreate_main_cluster = false\n", mode: "0644" },
     ],
     activate: renderTemplate("patroni/activate.sh.mustache", { ...view, tls }),
     pki: tls.pki,
-    packages: ["patroni", "postgresql-15", "postgresql-client-15"],
+    packages: ["patroni", "postgresql-15", "postgresql-client-15", "prometheus-postgres-exporter"],
   };
 };
 
+/** PgBouncer's server connections for Synapse: the deployment's pool_size, or what Synapse opens. */
+export const pgbouncerPoolSize = (topology: Topology): number => database(topology).poolSize ?? synapseConnections(topology);
+
 export const renderPgbouncer: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
-  const poolSize = database(topology).poolSize ?? synapseConnections(topology);
+  const poolSize = pgbouncerPoolSize(topology);
   const pgbView = { ...view, poolSize, minPoolSize: Math.ceil(poolSize / 4), reservePoolSize: Math.ceil(poolSize / 10), maxClientConn: poolSize * 10 };
   return {
     name: "pgbouncer",

@@ -1,4 +1,6 @@
 import { renderTemplate } from "../render";
+import { LIVEKIT_JWT_PATH, LIVEKIT_SFU_PATH } from "./media";
+import { S3_PORT } from "./object-store";
 import { serviceTls } from "./tls";
 import type { RoleRenderer } from "./unit";
 import { commonView, members } from "./view";
@@ -8,7 +10,9 @@ export const renderHaproxy: RoleRenderer = ({ topology, host }) => {
   // HAProxy reads its key as root before dropping privileges, from <crt>.key beside the crt.
   const tls = serviceTls("/etc/haproxy/tls", "root:root", { certificate: "public.pem", key: "public.pem.key" });
   const adminSubnets = topology.deployment.target === "onprem" ? topology.deployment.onprem.adminSubnets : [];
-  const haView = { ...view, tls, adminSubnets, databases: members(topology, "pgbouncer"), synapseHosts: members(topology, "synapse") };
+  const monitoring = members(topology, "monitoring").map((m) => m.address);
+  const metricsDenyCondition = monitoring.length > 0 ? `metrics_path !{ src ${monitoring.join(" ")} }` : "metrics_path";
+  const haView = { ...view, tls, adminSubnets, metricsDenyCondition, minioNodes: members(topology, "minio"), s3Port: S3_PORT, livekitNodes: members(topology, "livekit"), livekit: { sfuPath: LIVEKIT_SFU_PATH, jwtPath: LIVEKIT_JWT_PATH }, databases: members(topology, "pgbouncer"), synapseHosts: members(topology, "synapse") };
   return {
     name: "haproxy",
     files: [{ path: "/etc/haproxy/haproxy.cfg", content: renderTemplate("haproxy/haproxy.cfg.mustache", haView), mode: "0640" }],

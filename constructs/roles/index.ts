@@ -4,7 +4,8 @@ import { renderBase } from "./base";
 import { renderEtcd, renderPatroni, renderPgbouncer } from "./database";
 import { renderHaproxy, renderKeepalived } from "./edge";
 import { renderCoturn, renderLivekit, renderMinio, renderRedis } from "./media";
-import { renderBackup, renderMonitoring, renderSynapse } from "./operations";
+import { renderMonitoring } from "./monitoring";
+import { renderBackup, renderSynapse } from "./operations";
 import { renderPoc } from "./poc";
 import type { RoleRenderer, RoleUnit } from "./unit";
 

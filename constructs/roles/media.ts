@@ -58,6 +58,10 @@ export const renderRedis: RoleRenderer = ({ topology, host }) => {
   };
 };
 
+/** Where HAProxy serves LiveKit's signalling and lk-jwt-service on the cluster's name. */
+export const LIVEKIT_SFU_PATH = "/livekit/sfu";
+export const LIVEKIT_JWT_PATH = "/livekit/jwt";
+
 export const renderLivekit: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
   const redisAddress = hostsWithRole(topology, "redis")[0]?.address ?? "127.0.0.1";
@@ -65,7 +69,7 @@ export const renderLivekit: RoleRenderer = ({ topology, host }) => {
     name: "livekit",
     files: [
       { path: "/etc/livekit/livekit.yaml", content: renderTemplate("livekit/livekit.yaml.mustache", { ...view, redisAddress }), mode: "0640" },
-      { path: "/etc/default/lk-jwt-service", content: renderTemplate("livekit/lk-jwt-service.env.mustache", view), mode: "0640" },
+      { path: "/etc/default/lk-jwt-service", content: renderTemplate("livekit/lk-jwt-service.env.mustache", { ...view, sfuPath: LIVEKIT_SFU_PATH }), mode: "0640" },
     ],
     activate: renderTemplate("livekit/activate.sh.mustache", view),
     packages: [],

@@ -1,7 +1,7 @@
 import type { Topology, TopologyHost } from "../model/topology";
 import { hostsWithRole } from "../model/topology";
 import type { Role } from "../model/roles";
-import { totalWorkers } from "../model/scale";
+import { synapseWorkerIds } from "./synapse-host/worker-ids";
 
 /** The values most templates share: who this host is and where the cluster's entry is. */
 export function commonView(topology: Topology, host: TopologyHost) {
@@ -19,7 +19,10 @@ export function commonView(topology: Topology, host: TopologyHost) {
 
 export const members = (topology: Topology, role: Role) => hostsWithRole(topology, role).map(({ name, address }) => ({ name, address }));
 
-/** Connections Synapse opens: (workers + main) x 10, the research notes' minimum. */
+/**
+ * Connections Synapse opens: cp_max (10) for the main process and for every worker the
+ * playbook starts, the preset's own workers included.
+ */
 export function synapseConnections(topology: Topology): number {
-  return (1 + (topology.workers ? totalWorkers(topology.workers) : 0)) * 10;
+  return (1 + (topology.workers ? synapseWorkerIds(topology.workers).length : 0)) * 10;
 }

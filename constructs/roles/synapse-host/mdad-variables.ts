@@ -10,6 +10,7 @@ export const MDAD_CHECKED_AT = { commit: "c0681e4bc2d55df19056f3d3a7b997f9e73358
 const MB = "roles/custom/matrix-base/defaults/main.yml";
 const SY = "roles/custom/matrix-synapse/defaults/main.yml";
 const GV = "group_vars/matrix_servers";
+const STATIC = "roles/custom/matrix-static-files/defaults/main.yml";
 const TRAEFIK = "ansible-role-traefik defaults/main.yml (checked at v3.7.6-0)";
 
 export const MDAD_VARIABLES: Readonly<Record<string, string>> = {
@@ -42,8 +43,22 @@ export const MDAD_VARIABLES: Readonly<Record<string, string>> = {
   matrix_synapse_turn_shared_secret: SY,
   matrix_synapse_turn_allow_guests: SY,
   matrix_synapse_metrics_enabled: SY,
-  matrix_synapse_metrics_port: SY,
-  matrix_synapse_container_metrics_api_host_bind_port: SY,
+  matrix_metrics_exposure_enabled: MB,
+  matrix_server_fqn_element: MB,
+  matrix_client_element_enabled: "roles/custom/matrix-client-element/defaults/main.yml",
+  matrix_synapse_ext_synapse_s3_storage_provider_enabled: SY,
+  matrix_synapse_ext_synapse_s3_storage_provider_config_bucket: SY,
+  matrix_synapse_ext_synapse_s3_storage_provider_config_region_name: SY,
+  matrix_synapse_ext_synapse_s3_storage_provider_config_endpoint_url: SY,
+  matrix_synapse_ext_synapse_s3_storage_provider_config_access_key_id: SY,
+  matrix_synapse_ext_synapse_s3_storage_provider_config_secret_access_key: SY,
+  matrix_synapse_ext_synapse_s3_storage_provider_store_local: SY,
+  matrix_synapse_matrix_rtc_transports_livekit_url: SY,
+  matrix_synapse_experimental_features_msc4222_enabled: SY,
+  matrix_synapse_experimental_features_msc4354_enabled: SY,
+  matrix_synapse_delayed_events_enabled: SY,
+  matrix_static_files_file_matrix_client_property_org_matrix_msc4143_rtc_foci_enabled: STATIC,
+  matrix_static_files_file_matrix_client_property_org_matrix_msc4143_rtc_foci_custom: STATIC,
   matrix_ketesa_enabled: "roles/custom/matrix-ketesa/defaults/main.yml",
   matrix_ketesa_container_labels_traefik_ipallowlist_sourcerange: "roles/custom/matrix-ketesa/defaults/main.yml",
   traefik_config_entrypoint_web_secure_enabled: TRAEFIK,
