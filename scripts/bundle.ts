@@ -13,7 +13,6 @@ import { join, resolve } from "node:path";
 import { loadDeployments } from "../constructs/deployment/discover";
 import { exitOnDeploymentError } from "../constructs/deployment/errors";
 import { buildTopology } from "../constructs/model/topology";
-import { BUNDLE_BINARIES } from "../targets/onprem/bundle/binaries";
 import { buildBundle } from "../targets/onprem/bundle/build";
 import { bundleRequest } from "../targets/onprem/bundle/request";
 
@@ -48,7 +47,6 @@ try {
     outDir,
     cacheDir: join(ROOT, ".cache/bundle"),
     ...(baseline ? { baselineStatus: resolve(baseline) } : {}),
-    binaries: BUNDLE_BINARIES,
   });
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
   const debBytes = built.manifest.debs.reduce((sum, d) => sum + d.size, 0);
@@ -57,7 +55,7 @@ try {
       `bundle     ${built.file}`,
       `requested  ${request.packages.length} packages for ${request.hosts.length} hosts: ${request.packages.join(" ")}`,
       `closure    ${built.manifest.debs.length} .debs, ${mb(debBytes)} (Debian ${built.manifest.os.release} ${built.manifest.os.codename} ${built.manifest.os.architecture}, baseline ${built.manifest.baseline === "empty" ? "empty: complete closure" : "from --baseline"}); ${built.downloaded} downloaded, the rest from .cache/bundle`,
-      `binaries   ${built.manifest.binaries.length}`,
+      `binaries   ${built.manifest.binaries.map((b) => b.module).join(" ") || "none"}`,
       `tarball    ${mb(built.bytes)} in ${built.seconds.toFixed(1)} s`,
     ].join("\n"),
   );

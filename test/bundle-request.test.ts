@@ -16,7 +16,7 @@ describe("packages collected from a deployment", () => {
   test("every host, with its base layer and its roles' packages", () => {
     expect(small.deployment).toBe("z3r0d3v-small");
     expect(small.hosts.map((h) => h.host)).toHaveLength(16);
-    expect(of("db1")).toEqual([...BASE, "etcd-client", "etcd-server", "patroni", "pgbouncer", "postgresql-15", "postgresql-client-15"].sort());
+    expect(of("db1")).toEqual([...BASE, "etcd-client", "etcd-server", "patroni", "pgbouncer", "postgresql-15", "postgresql-client-15", "prometheus-postgres-exporter"].sort());
     expect(of("lb1")).toEqual([...BASE, "haproxy", "iproute2", "keepalived", "procps"].sort());
     expect(of("rtc1")).toEqual([...BASE, "redis-server"].sort()); // livekit: a single binary, not a Debian package
     expect(of("rtc2")).toEqual(BASE); // Redis only on the first media host
@@ -27,7 +27,7 @@ describe("packages collected from a deployment", () => {
 
   test("the union is sorted and unique", () => {
     expect(small.packages).toEqual([...new Set(small.hosts.flatMap((h) => h.packages))].sort());
-    expect(small.packages).toHaveLength(22);
+    expect(small.packages).toHaveLength(24);
   });
 
   test("small, medium and large ask for the same packages; a tier can be asked alone", () => {
@@ -43,8 +43,10 @@ describe("packages collected from a deployment", () => {
     expect(bundleRequest(buildTopology(loadExample("onprem-poc"))).packages).toEqual(expect.arrayContaining(["docker.io", "docker-compose", "openssl"]));
   });
 
-  test("no single binaries yet", () => {
-    expect(BUNDLE_BINARIES).toEqual([]);
+  test("MinIO, mc and LiveKit are built into the bundle only when the deployment has their roles", () => {
+    expect(bundleRequest(buildTopology(loadExample("onprem-small"))).binaries).toEqual(["livekit-server", "mc", "minio"]);
+    expect(bundleRequest(buildTopology(loadExample("onprem-small")), (h) => h.startsWith("db")).binaries).toEqual([]);
+    for (const name of ["livekit-server", "mc", "minio"] as const) expect(BUNDLE_BINARIES[name].version).toMatch(/^v\d+\.\d+\.\d+/);
   });
 });
 

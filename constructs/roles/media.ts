@@ -1,5 +1,6 @@
 import { hostsWithRole } from "../model/topology";
 import { renderTemplate } from "../render";
+import { mediaStore } from "./object-store";
 import { serviceTls } from "./tls";
 import type { RoleRenderer } from "./unit";
 import { commonView, members } from "./view";
@@ -7,19 +8,30 @@ import { commonView, members } from "./view";
 /** Drives per object store node: 4 nodes x 4 drives form one erasure set. */
 export const MINIO_DRIVES = 4;
 
+/** The bucket and user setup, on the first object store node. */
+export const MINIO_SETUP = "/usr/local/sbin/matrix-minio-setup";
+
 export const renderMinio: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
   const nodes = members(topology, "minio");
-  const volumes = nodes.map((m) => `http://${m.name}:9000/srv/minio/disk{1...${MINIO_DRIVES}}`).join(" ");
+  const volumes = nodes.flatMap((m) => Array.from({ length: MINIO_DRIVES }, (_, i) => `http://${m.name}:9000/srv/minio/disk${i + 1}`)).join(" ");
   const drivesTotal = nodes.length * MINIO_DRIVES;
   // EC:4 for one set of 16 drives; smaller sets keep parity at half the drives at most.
   const parity = Math.min(4, Math.floor(drivesTotal / 2));
-  const minioView = { ...view, volumes, nodeCount: nodes.length, drives: MINIO_DRIVES, parity };
+  const store = mediaStore(topology)!;
+  const minioView = { ...view, volumes, nodeCount: nodes.length, drives: MINIO_DRIVES, parity, bucket: store.bucket, first: nodes[0]?.name === host.name };
   return {
     name: "minio",
-    files: [{ path: "/etc/default/minio", content: renderTemplate("minio/minio.env.mustache", minioView), mode: "0600" }],
+    files: [
+      { path: "/etc/default/minio", content: renderTemplate("minio/minio.env.mustache", minioView), mode: "0600" },
+      { path: "/etc/systemd/system/minio.service", content: renderTemplate("minio/minio.service.mustache", view), mode: "0644" },
+      { path: "/etc/matrix-platform/minio/synapse-policy.json", content: renderTemplate("minio/synapse-policy.json.mustache", store), mode: "0644" },
+      { path: "/etc/matrix-platform/minio/synapse-credentials", content: renderTemplate("minio/synapse-credentials.mustache", store), mode: "0600" },
+      ...(minioView.first ? [{ path: MINIO_SETUP, content: renderTemplate("minio/setup.sh.mustache", minioView), mode: "0700" }] : []),
+    ],
     activate: renderTemplate("minio/activate.sh.mustache", minioView),
-    packages: [],
+    packages: ["curl"],
+    binaries: ["minio", "mc"],
   };
 };
 
@@ -68,10 +80,13 @@ export const renderLivekit: RoleRenderer = ({ topology, host }) => {
   return {
     name: "livekit",
     files: [
-      { path: "/etc/livekit/livekit.yaml", content: renderTemplate("livekit/livekit.yaml.mustache", { ...view, redisAddress }), mode: "0640" },
-      { path: "/etc/default/lk-jwt-service", content: renderTemplate("livekit/lk-jwt-service.env.mustache", { ...view, sfuPath: LIVEKIT_SFU_PATH }), mode: "0640" },
+      { path: "/etc/livekit/livekit.yaml", content: renderTemplate("livekit/livekit.yaml.mustache", { ...view, redisAddress }), mode: "0600" },
+      { path: "/etc/default/lk-jwt-service", content: renderTemplate("livekit/lk-jwt-service.env.mustache", { ...view, sfuPath: LIVEKIT_SFU_PATH }), mode: "0600" },
+      { path: "/etc/systemd/system/livekit-server.service", content: renderTemplate("livekit/livekit-server.service.mustache", view), mode: "0644" },
+      { path: "/etc/systemd/system/lk-jwt-service.service", content: renderTemplate("livekit/lk-jwt-service.service.mustache", view), mode: "0644" },
     ],
     activate: renderTemplate("livekit/activate.sh.mustache", view),
     packages: [],
+    binaries: ["livekit-server"],
   };
 };

@@ -3,6 +3,9 @@ import type { Topology, TopologyHost } from "../model/topology";
 import type { PkiItem } from "../pki/layout";
 import { sha256 } from "../render";
 
+/** Programs Debian 12 lacks; the on-prem bundle builds them from source (targets/onprem/bundle/binaries.ts). */
+export type BinaryName = "minio" | "mc" | "livekit-server";
+
 /** A file a role puts on a host. Content may carry secret markers, never secret values. */
 export interface RenderedFile {
   /** Absolute path on the host. */
@@ -33,6 +36,8 @@ export interface RoleUnit {
   readonly activate: string;
   /** Debian packages the offline bundle must carry for this unit. */
   readonly packages: readonly string[];
+  /** Programs Debian lacks, built into the bundle from source (installed to /usr/local/bin). */
+  readonly binaries?: readonly BinaryName[];
 }
 
 export interface RoleContext {
@@ -44,5 +49,5 @@ export type RoleRenderer = (ctx: RoleContext) => RoleUnit;
 
 /** The content hash that keys re-provisioning: exactly the unit's files and script. */
 export function unitHash(unit: RoleUnit): string {
-  return sha256(JSON.stringify({ files: unit.files, pki: unit.pki ?? [], activate: unit.activate, packages: unit.packages }));
+  return sha256(JSON.stringify({ files: unit.files, pki: unit.pki ?? [], activate: unit.activate, packages: unit.packages, binaries: unit.binaries ?? [] }));
 }

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { prepareAptRoot, resolveAndDownload } from "./apt";
-import type { GoBinary } from "./binaries";
+import { BUNDLE_BINARIES } from "./binaries";
 import { TARGET_OS, targetSuites } from "./debian";
 import { buildGoBinary } from "./go-build";
 import { bundleTarName, manifestText, type BundleManifest, type ManifestBinary } from "./manifest";
@@ -13,11 +13,10 @@ export interface BuildBundleOptions {
   readonly request: BundleRequest;
   /** Where the tarball goes. */
   readonly outDir: string;
-  /** Kept between runs: the apt root with its downloaded .debs, built binaries. */
+  /** Kept between runs: the apt root with its downloaded .debs, built binaries (the request names which). */
   readonly cacheDir: string;
   /** A dpkg status file of the hosts' minimal system; without it, the complete closure. */
   readonly baselineStatus?: string;
-  readonly binaries?: readonly GoBinary[];
 }
 
 export interface BuiltBundle {
@@ -41,10 +40,10 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
   const staging = mkdtempSync(join(opts.cacheDir, "staging-"));
   try {
     const debs = writeFlatRepository(staging, root.archives, planned);
-    const binaries: ManifestBinary[] = (opts.binaries ?? []).map((bin) => {
+    const binaries: ManifestBinary[] = opts.request.binaries.map((name) => {
+      const bin = BUNDLE_BINARIES[name];
       const path = buildGoBinary(bin, join(staging, "bin"), join(opts.cacheDir, "go-bin"));
-      chmodSync(path, 0o755);
-      return { file: `bin/${bin.name}`, name: bin.name, module: bin.module, package: bin.package, size: statSync(path).size, sha256: sha256File(path) };
+      return { file: `bin/${bin.name}`, name: bin.name, module: `${bin.module}@${bin.version}`, package: bin.package, size: statSync(path).size, sha256: sha256File(path) };
     });
     const manifest: BundleManifest = {
       format: 1,

@@ -1,5 +1,6 @@
 import type { Topology } from "../../../constructs/model/topology";
 import { hostUnits } from "../../../constructs/roles";
+import type { BinaryName } from "../../../constructs/roles/unit";
 
 /** The Debian packages one host's units need. */
 export interface HostPackages {
@@ -15,6 +16,8 @@ export interface BundleRequest {
   readonly hosts: readonly HostPackages[];
   /** The union over all hosts: sorted, unique. */
   readonly packages: readonly string[];
+  /** Programs built from source into the bundle (targets/onprem/bundle/binaries.ts): sorted, unique. */
+  readonly binaries: readonly BinaryName[];
 }
 
 const sortedUnique = (names: Iterable<string>): string[] => [...new Set(names)].sort();
@@ -27,5 +30,6 @@ export function bundleRequest(topology: Topology, onlyHosts?: (host: string) => 
   const hosts = topology.hosts
     .filter((h) => !onlyHosts || onlyHosts(h.name))
     .map((h) => ({ host: h.name, packages: sortedUnique(hostUnits(topology, h).flatMap((u) => u.packages)) }));
-  return { deployment: topology.deployment.name, hosts, packages: sortedUnique(hosts.flatMap((h) => h.packages)) };
+  const binaries = sortedUnique(topology.hosts.filter((h) => !onlyHosts || onlyHosts(h.name)).flatMap((h) => hostUnits(topology, h).flatMap((u) => u.binaries ?? []))) as BinaryName[];
+  return { deployment: topology.deployment.name, hosts, packages: sortedUnique(hosts.flatMap((h) => h.packages)), binaries };
 }
