@@ -1,0 +1,170 @@
+// The object store as rendered for onprem-small, run for real: MinIO and mc built from
+// the Go module proxy exactly as the offline bundle builds them, the four nodes each in
+// its own network namespace with its rendered /etc/default/minio (4 drives each), HAProxy
+// with lb1's rendered config holding the VIP, and the first node's rendered setup script.
+// Synapse's side is a client namespace at synapse1's address using Synapse's credentials.
+// Cold, the Go builds take about 5 minutes (shared with test/bundle.test.ts via .cache).
+import { spawn, type ChildProcess } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { OnPremDeployment } from "../constructs/deployment/model";
+import { buildTopology } from "../constructs/model/topology";
+import { pkiItemPath, pkiPaths } from "../constructs/pki/layout";
+import { SECRET_MARKER } from "../constructs/render";
+import { hostUnits } from "../constructs/roles";
+import { MINIO_SETUP } from "../constructs/roles/media";
+import { mediaStore } from "../constructs/roles/object-store";
+import { BUNDLE_BINARIES } from "../targets/onprem/bundle/binaries";
+import { buildGoBinary } from "../targets/onprem/bundle/go-build";
+import { loadExample, ROOT } from "./helpers/examples";
+import { program, run, tempDir } from "./helpers/programs";
+
+const topology = buildTopology(loadExample("onprem-small"));
+const deployment = topology.deployment as OnPremDeployment;
+const store = mediaStore(topology)!;
+const tmp = tempDir("object-store");
+const prefix = `mxs3-${process.pid}`;
+const nsOf = (host: string) => `${prefix}-${host}`;
+const nodes = topology.hosts.filter((h) => h.roles.includes("minio"));
+const lb = topology.hosts.find((h) => h.name === "lb1")!;
+const client = topology.hosts.find((h) => h.name === "synapse1")!;
+const hosts = [...nodes, lb, client];
+const secret = (name: string) => `test-${name}`;
+let bin: string;
+const DRIVES = join(tmp.dir, "drives");
+
+/** A host's rendered files under tmp/<host>/, secrets as test values, paths pointing there. */
+function materialize(host: string): string {
+  const root = join(tmp.dir, host);
+  const h = topology.hosts.find((x) => x.name === host)!;
+  // Drives keep one path on every node, as MinIO requires: each node's own folder is
+  // bind-mounted there in the node's private mount namespace (see beforeAll).
+  const local = (text: string) => text.replace(/(?<![\w/])\/(etc\/(?:default|matrix-platform|haproxy))\//g, `${root}/$1/`).replaceAll("/srv/minio/", `${DRIVES}/`);
+  for (const unit of hostUnits(topology, h)) {
+    for (const f of unit.files) {
+      mkdirSync(dirname(join(root, f.path)), { recursive: true });
+      writeFileSync(join(root, f.path), local(f.content.replace(SECRET_MARKER, "test-$1")), { mode: 0o700 });
+    }
+    for (const f of unit.pki ?? []) {
+      mkdirSync(dirname(join(root, f.path)), { recursive: true });
+      copyFileSync(pkiItemPath(pkiPaths(deployment.onprem.pki, host), f.item), join(root, f.path));
+    }
+  }
+  return root;
+}
+
+function ip(...args: string[]): void {
+  const r = run("ip", args);
+  if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.output}`);
+}
+const children: Array<ChildProcess & { log: () => string }> = [];
+function startIn(host: string, file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { log: () => string } {
+  const child = spawn(program("ip"), ["netns", "exec", nsOf(host), file, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] }) as ChildProcess & { log: () => string };
+  let log = "";
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  child.log = () => log;
+  children.push(child);
+  return child;
+}
+const inNs = (host: string, file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) =>
+  run("ip", ["netns", "exec", nsOf(host), file, ...args], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, ...env } });
+async function until(what: string, check: () => boolean, seconds: number, log: () => string = () => ""): Promise<void> {
+  for (let i = 0; i < seconds * 2; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out waiting for ${what}\n${log().slice(-3000)}`);
+}
+
+/** mc as Synapse, from synapse1's namespace, against the S3 endpoint Synapse is given. */
+const mcConfig = join(tmp.dir, "mc-synapse");
+const synapseMc = (...args: string[]) => inNs(client.name, join(bin, "mc"), ["--quiet", ...args], { MC_CONFIG_DIR: mcConfig });
+
+beforeAll(async () => {
+  bin = join(tmp.dir, "bin");
+  for (const name of ["minio", "mc"] as const) buildGoBinary(BUNDLE_BINARIES[name], bin, join(ROOT, ".cache/bundle/go-bin"));
+
+  // One bridge, one namespace per host; each namespace sees the rendered /etc/hosts.
+  const hub = nsOf("hub");
+  ip("netns", "add", hub);
+  ip("-n", hub, "link", "add", "br0", "type", "bridge");
+  ip("-n", hub, "link", "set", "br0", "up");
+  for (const [i, h] of hosts.entries()) {
+    ip("netns", "add", nsOf(h.name));
+    ip("-n", hub, "link", "add", `port${i}`, "type", "veth", "peer", "name", "lan0", "netns", nsOf(h.name));
+    ip("-n", hub, "link", "set", `port${i}`, "master", "br0", "up");
+    ip("-n", nsOf(h.name), "addr", "add", `${h.address}/16`, "dev", "lan0");
+    if (h === lb) ip("-n", nsOf(h.name), "addr", "add", `${deployment.onprem.vip}/16`, "dev", "lan0");
+    ip("-n", nsOf(h.name), "link", "set", "lan0", "up");
+    ip("-n", nsOf(h.name), "link", "set", "lo", "up");
+    mkdirSync(`/etc/netns/${nsOf(h.name)}`, { recursive: true });
+    writeFileSync(`/etc/netns/${nsOf(h.name)}/hosts`, readFileSync(join(materialize(h.name), "etc/matrix-platform/base/hosts"), "utf8"));
+  }
+
+  for (const n of nodes) {
+    const root = join(tmp.dir, n.name);
+    const env = Object.fromEntries(run("sh", ["-c", `set -a; . '${root}/etc/default/minio'; env | grep ^MINIO_`]).stdout.trim().split("\n").map((l) => l.split(/=(.*)/s).slice(0, 2)));
+    for (let d = 1; d <= 4; d++) mkdirSync(join(root, `drives/disk${d}`), { recursive: true });
+    mkdirSync(DRIVES, { recursive: true });
+    // MINIO_CI_CD: the drives here are directories on this machine's root filesystem, which
+    // a distributed MinIO otherwise refuses (on the hosts, each is a disk of its own).
+    const mountOwnDrives = `mount --bind '${root}/drives' '${DRIVES}' && exec "$0" "$@"`;
+    startIn(n.name, program("unshare"), ["--mount", "--propagation", "private", "sh", "-c", mountOwnDrives, join(bin, "minio"), "server", ...env.MINIO_OPTS.split(" "), ...env.MINIO_VOLUMES.split(" ")], { ...env, MINIO_CI_CD: "1" });
+  }
+  const haproxy = startIn(lb.name, program("haproxy"), ["-db", "-f", join(tmp.dir, lb.name, "etc/haproxy/haproxy.cfg")]);
+  const setup = join(tmp.dir, nodes[0].name, MINIO_SETUP);
+  const first = inNs(nodes[0].name, "sh", [setup], { MC_CONFIG_DIR: join(tmp.dir, "mc-root") });
+  if (first.status !== 0) throw new Error(`setup failed: ${first.output}\n${children.map((c) => c.log().slice(-1500)).join("\n")}`);
+  await until("HAProxy to see a MinIO node", () => synapseMc("alias", "set", "s3", store.endpoint, store.accessKeyId, secret("minio_synapse")).status === 0, 60, haproxy.log);
+}, 900_000);
+
+afterAll(() => {
+  for (const c of children) c.kill("SIGKILL");
+  for (const h of [...hosts.map((x) => x.name), "hub"]) {
+    run("ip", ["netns", "del", nsOf(h)]);
+    rmSync(`/etc/netns/${nsOf(h)}`, { recursive: true, force: true });
+  }
+  tmp.remove();
+});
+
+const rootMc = (...args: string[]) => inNs(nodes[0].name, join(bin, "mc"), ["--quiet", ...args], { MC_CONFIG_DIR: join(tmp.dir, "mc-root") });
+
+test("the four nodes form one erasure set of 16 drives with 4 parity drives (EC:4)", () => {
+  const info = JSON.parse(rootMc("admin", "info", "local", "--json").stdout);
+  expect(info.info.servers).toHaveLength(4);
+  expect(info.info.servers.every((s: { state: string }) => s.state === "online")).toBe(true);
+  expect(info.info.backend.onlineDisks).toBe(16);
+  expect(info.info.backend.standardSCParity).toBe(4);
+  expect(info.info.pools ? Object.keys(info.info.pools) : ["0"]).toHaveLength(1);
+});
+
+test("Synapse's credentials write and read back a media file through HAProxy on the VIP", () => {
+  const file = join(tmp.dir, "media.bin");
+  const content = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256));
+  writeFileSync(file, content);
+  expect(synapseMc("cp", file, `s3/${store.bucket}/local_content/ab/cd/media.bin`).status).toBe(0);
+  const back = join(tmp.dir, "media.back");
+  expect(synapseMc("cp", `s3/${store.bucket}/local_content/ab/cd/media.bin`, back).status).toBe(0);
+  expect(readFileSync(back).equals(content)).toBe(true);
+});
+
+test("Synapse's user is confined to its bucket: no new buckets, no other bucket, no admin", () => {
+  expect(rootMc("mb", "--ignore-existing", "local/other").status).toBe(0);
+  expect(synapseMc("mb", "s3/synapse-extra").status).not.toBe(0);
+  expect(synapseMc("ls", "s3/other").status).not.toBe(0);
+  expect(synapseMc("admin", "info", "s3").status).not.toBe(0);
+});
+
+test("the setup script runs again without error, and Synapse's access is unchanged", () => {
+  const again = inNs(nodes[0].name, "sh", [join(tmp.dir, nodes[0].name, MINIO_SETUP)], { MC_CONFIG_DIR: join(tmp.dir, "mc-root") });
+  expect(again.status).toBe(0);
+  expect(synapseMc("stat", `s3/${store.bucket}/local_content/ab/cd/media.bin`).status).toBe(0);
+});
+
+test("with one node down the media is still served (EC:4 tolerates a whole node)", async () => {
+  const last = children[nodes.length - 1];
+  last.kill("SIGKILL");
+  await until("HAProxy to mark the node down and reads to succeed", () => synapseMc("cat", `s3/${store.bucket}/local_content/ab/cd/media.bin`).status === 0, 60);
+  expect(synapseMc("stat", `s3/${store.bucket}/local_content/ab/cd/media.bin`).status).toBe(0);
+});
