@@ -23,6 +23,7 @@ export const SECRET_NAMES = [
   "registration_shared_secret",
   "mdad_generic_secret",
   "form_secret",
+  "rsync_backup",
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 

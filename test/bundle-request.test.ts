@@ -16,7 +16,7 @@ describe("packages collected from a deployment", () => {
   test("every host, with its base layer and its roles' packages", () => {
     expect(small.deployment).toBe("z3r0d3v-small");
     expect(small.hosts.map((h) => h.host)).toHaveLength(16);
-    expect(of("db1")).toEqual([...BASE, "etcd-client", "etcd-server", "patroni", "pgbouncer", "postgresql-15", "postgresql-client-15", "prometheus-postgres-exporter"].sort());
+    expect(of("db1")).toEqual([...BASE, "etcd-client", "etcd-server", "patroni", "pgbouncer", "pgbackrest", "postgresql-15", "postgresql-client-15", "prometheus-postgres-exporter"].sort());
     expect(of("lb1")).toEqual([...BASE, "haproxy", "iproute2", "keepalived", "procps"].sort());
     expect(of("rtc1")).toEqual([...BASE, "redis-server"].sort()); // livekit: a single binary, not a Debian package
     expect(of("rtc2")).toEqual(BASE); // Redis only on the first media host

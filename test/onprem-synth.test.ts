@@ -84,7 +84,7 @@ describe("on-prem HA stack", () => {
     const install = nulls.db1_patroni.provisioner.find((p: any) => p.file?.destination.endsWith("/install.sh")).file.content as string;
     const lines = install.split("\n");
     const apt = lines.findIndex((l) => l.startsWith("/usr/local/sbin/matrix-apt-install "));
-    expect(lines[apt]).toBe("/usr/local/sbin/matrix-apt-install patroni postgresql-15 postgresql-client-15 prometheus-postgres-exporter");
+    expect(lines[apt]).toBe("/usr/local/sbin/matrix-apt-install patroni postgresql-15 postgresql-client-15 prometheus-postgres-exporter pgbackrest");
     expect(lines.findIndex((l) => l.includes("/etc/postgresql-common/createcluster.conf"))).toBeLessThan(apt);
     expect(lines.findIndex((l) => l.includes("activate.sh"))).toBeGreaterThan(apt);
     // Owners that packages create (postgres) are applied after the packages.

@@ -38,7 +38,7 @@ describe("a new cluster", () => {
 
   test("gets a CA and a certificate for exactly the hosts that serve TLS", () => {
     expect(report.caCreated).toBe(true);
-    expect(report.issued.map((i) => i.host)).toEqual(["db1", "db2", "db3", "lb1", "lb2", "turn1", "turn2", "mon1"]);
+    expect(report.issued.map((i) => i.host)).toEqual(["db1", "db2", "db3", "lb1", "lb2", "turn1", "turn2", "mon1", "backup1"]);
     expect(openssl("x509", "-in", paths("").caCertificate, "-noout", "-ext", "basicConstraints").stdout).toContain("CA:TRUE");
   });
 
@@ -58,7 +58,7 @@ describe("a new cluster", () => {
   test("a second run keeps everything", () => {
     const before = readFileSync(paths("db1").hostCertificate, "utf8");
     const again = issuePki(clusterIn(dir));
-    expect(again).toMatchObject({ caCreated: false, issued: [], kept: ["db1", "db2", "db3", "lb1", "lb2", "turn1", "turn2", "mon1"] });
+    expect(again).toMatchObject({ caCreated: false, issued: [], kept: ["db1", "db2", "db3", "lb1", "lb2", "turn1", "turn2", "mon1", "backup1"] });
     expect(readFileSync(paths("db1").hostCertificate, "utf8")).toBe(before);
     expect(() => verifyPki(clusterIn(dir))).not.toThrow();
   });
@@ -118,7 +118,7 @@ describe("an operator's own CA", () => {
   test("without its key here, nothing is issued and each missing certificate is named with the names it must carry", () => {
     copyFileSync(join(ownCa, "ca.crt"), pkiPaths(dir, "").caCertificate);
     const message = errorOf(() => issuePki(clusterIn(dir)));
-    expect(message.split("\n")).toHaveLength(8);
+    expect(message.split("\n")).toHaveLength(9);
     expect(message).toContain(
       `onprem.pki: ${pkiPaths(dir, "lb2").hostCertificate} does not exist; there is no ca.key to issue it, so issue it from your CA (subjectAltName DNS:lb2,DNS:localhost,DNS:chat.z3r0d3v.com,DNS:element.chat.z3r0d3v.com,IP:10.10.3.12,IP:127.0.0.1,IP:10.10.3.100, serverAuth and clientAuth)`,
     );

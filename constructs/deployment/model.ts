@@ -80,6 +80,13 @@ export interface AlertDelivery {
   readonly from: string;
 }
 
+export interface BackupSettings {
+  readonly retentionFull: number;
+  readonly retentionDiff: number;
+  /** rsync --bwlimit of the media pull, KiB/s. */
+  readonly mediaBandwidthKbps: number;
+}
+
 export interface OnPremSettings {
   /** Absent only at the poc scale (one host, no load balancers). */
   readonly vip?: string;
@@ -89,6 +96,7 @@ export interface OnPremSettings {
   readonly turnRelayPorts: readonly [number, number];
   readonly hosts: readonly InventoryHost[];
   readonly database: DatabaseSettings;
+  readonly backup: BackupSettings;
   /** Where Alertmanager e-mails alerts, if anywhere. */
   readonly alerts?: AlertDelivery;
   /** Absolute path of the cluster's PKI folder: the CA and each host's certificate (constructs/pki). */

@@ -65,6 +65,17 @@ export const onpremSchema = z.strictObject({
       pool_size: z.int().min(5, { error: "must be at least 5 connections" }).max(1000, { error: "must be at most 1000 connections" }).optional(),
     })
     .default({ synchronous_mode: true }),
+  /** The backup server's schedule keeps this many backups; the media pull is throttled to spare the Synapse host. */
+  backup: z
+    .strictObject({
+      /** Weekly full backups kept (older ones expire with their WAL). */
+      retention_full: z.int().min(1, { error: "must keep at least 1 full backup" }).max(52, { error: "must be at most 52 (a year of weekly fulls)" }).default(4),
+      /** Daily differential backups kept. */
+      retention_diff: z.int().min(1, { error: "must keep at least 1 differential backup" }).max(60, { error: "must be at most 60" }).default(7),
+      /** rsync --bwlimit of the media pull, in KiB/s. */
+      media_bandwidth_kbps: z.int().min(100, { error: "must be at least 100 KiB/s" }).default(20480),
+    })
+    .default({ retention_full: 4, retention_diff: 7, media_bandwidth_kbps: 20480 }),
   /** Where Alertmanager sends alerts: an intranet SMTP relay (no authentication, no Internet). Without it, alerts show in Alertmanager and Grafana only. */
   alerts: z
     .strictObject({

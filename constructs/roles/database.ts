@@ -2,6 +2,7 @@ import type { DatabaseSettings } from "../deployment/model";
 import { SCALE_PRESETS } from "../model/scale";
 import type { Topology } from "../model/topology";
 import { renderTemplate } from "../render";
+import { databaseBackupSide } from "./backup";
 import { serviceTls } from "./tls";
 import type { RoleRenderer } from "./unit";
 import { commonView, members, synapseConnections } from "./view";
@@ -33,9 +34,11 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
   const scale = topology.deployment.scale;
   const memoryGiB = scale === "poc" ? 4 : SCALE_PRESETS[scale].sizes.patroni.memoryGiB;
   const tls = serviceTls("/etc/patroni/tls", "postgres:postgres");
+  const backup = databaseBackupSide(topology, host.address, host.name);
   const patroniView = {
     ...view,
     tls,
+    backup,
     ...PATRONI_TIMING,
     synchronousMode: database(topology).synchronousMode,
     etcdHosts: members(topology, "etcd").map((m) => `${m.address}:2379`).join(","),
@@ -47,7 +50,6 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
       "local all all peer",
       "host all all 127.0.0.1/32 scram-sha-256",
       ...members(topology, "patroni").flatMap((m) => [`host replication replicator ${m.address}/32 scram-sha-256`, `host all all ${m.address}/32 scram-sha-256`]),
-      ...members(topology, "backup").flatMap((m) => [`host all all ${m.address}/32 scram-sha-256`, `host replication all ${m.address}/32 scram-sha-256`]),
     ],
   };
   return {
@@ -59,10 +61,11 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
       { path: "/etc/patroni/post-bootstrap.sh", content: renderTemplate("patroni/post-bootstrap.sh.mustache", view), mode: "0755" },
       // Before the package: Debian must not create and start its own cluster; Patroni owns PostgreSQL.
       { path: "/etc/postgresql-common/createcluster.conf", content: "# Patroni creates and runs the cluster.\ncreate_main_cluster = false\n", mode: "0644" },
+      ...(backup ? [backup.file] : []),
     ],
-    activate: renderTemplate("patroni/activate.sh.mustache", { ...view, tls }),
-    pki: tls.pki,
-    packages: ["patroni", "postgresql-15", "postgresql-client-15", "prometheus-postgres-exporter"],
+    activate: renderTemplate("patroni/activate.sh.mustache", { ...view, tls, backup }),
+    pki: [...tls.pki, ...(backup?.pki ?? [])],
+    packages: ["patroni", "postgresql-15", "postgresql-client-15", "prometheus-postgres-exporter", ...(backup ? ["pgbackrest"] : [])],
   };
 };
 

@@ -5,7 +5,8 @@ import { renderEtcd, renderPatroni, renderPgbouncer } from "./database";
 import { renderHaproxy, renderKeepalived } from "./edge";
 import { renderCoturn, renderLivekit, renderMinio, renderRedis } from "./media";
 import { renderMonitoring } from "./monitoring";
-import { renderBackup, renderSynapse } from "./operations";
+import { renderBackup } from "./backup";
+import { renderSynapse } from "./operations";
 import { renderPoc } from "./poc";
 import type { RoleRenderer, RoleUnit } from "./unit";
 

@@ -6,21 +6,6 @@ import { MDAD_CHECKED_AT } from "./synapse-host/mdad-variables";
 import type { RoleRenderer } from "./unit";
 import { commonView, members } from "./view";
 
-/** Retention: 4 weekly full backups, differentials of the last 7 days. */
-export const BACKUP_RETENTION = { full: 4, diff: 7 } as const;
-
-export const renderBackup: RoleRenderer = ({ topology, host }) => {
-  const view = commonView(topology, host);
-  const databases = members(topology, "patroni").map((m, i) => ({ ...m, index: i + 1 }));
-  const conf = { ...view, stanza: topology.deployment.name, databases, retentionFull: BACKUP_RETENTION.full, retentionDiff: BACKUP_RETENTION.diff };
-  return {
-    name: "backup",
-    files: [{ path: "/etc/pgbackrest/pgbackrest.conf", content: renderTemplate("backup/pgbackrest.conf.mustache", conf), mode: "0640", owner: "root:postgres" }],
-    activate: renderTemplate("backup/activate.sh.mustache", view),
-    packages: ["pgbackrest", "rsync"],
-  };
-};
-
 export const renderSynapse: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
   const d = topology.deployment;
@@ -31,13 +16,20 @@ export const renderSynapse: RoleRenderer = ({ topology, host }) => {
   const rtc = members(topology, "livekit").length > 0 ? { jwtUrl: `https://${d.domain}${LIVEKIT_JWT_PATH}` } : undefined;
   const vars = { ...view, scale: d.scale, federation: d.federation, workers: topology.workers, sshUser, loadBalancers, turnUris, mdad: MDAD_CHECKED_AT, elementFqn: elementHostName(d.domain ?? d.serverName), mediaStore: mediaStore(topology), rtc };
   const inventory = "/opt/matrix-platform/inventory";
+  const backupHosts = members(topology, "backup");
   return {
     name: "synapse",
     files: [
       { path: `${inventory}/hosts`, content: renderTemplate("synapse/hosts.mustache", vars), mode: "0644" },
       { path: `${inventory}/host_vars/${d.domain}/vars.yml`, content: renderTemplate("synapse/vars.yml.mustache", vars), mode: "0600" },
+      ...(backupHosts.length > 0
+        ? [
+            { path: "/etc/rsyncd.conf", content: renderTemplate("synapse/rsyncd.conf.mustache", { ...view, backupHosts }), mode: "0644" },
+            { path: "/etc/rsyncd.secrets", content: renderTemplate("synapse/rsyncd.secrets.mustache", {}), mode: "0600" },
+          ]
+        : []),
     ],
-    activate: renderTemplate("synapse/activate.sh.mustache", view),
-    packages: ["docker.io", "python3"],
+    activate: renderTemplate("synapse/activate.sh.mustache", { ...view, backupHosts }),
+    packages: ["docker.io", "python3", ...(backupHosts.length > 0 ? ["rsync"] : [])],
   };
 };

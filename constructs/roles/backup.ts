@@ -1,0 +1,76 @@
+import type { BackupSettings } from "../deployment/model";
+import type { Topology } from "../model/topology";
+import { renderTemplate } from "../render";
+import { serviceTls } from "./tls";
+import type { RenderedFile, RoleRenderer } from "./unit";
+import { commonView, members } from "./view";
+
+/** PostgreSQL's data directory under Patroni (Debian's layout for PostgreSQL 15). */
+export const PG_DATA_DIR = "/var/lib/postgresql/15/main";
+/** pgBackRest runs as postgres on both sides; each side's key is postgres's alone. */
+export const pgbackrestTls = () => serviceTls("/etc/pgbackrest/tls", "postgres:postgres");
+const CONFIG = "/etc/pgbackrest/pgbackrest.conf";
+
+const DEFAULT_BACKUP: BackupSettings = { retentionFull: 4, retentionDiff: 7, mediaBandwidthKbps: 20480 };
+const backupSettings = (topology: Topology): BackupSettings => (topology.deployment.target === "onprem" ? topology.deployment.onprem.backup : DEFAULT_BACKUP);
+
+/** The pgBackRest stanza: the cluster, named as Patroni's scope is. */
+export const backupStanza = (topology: Topology) => topology.deployment.name;
+
+/** The schedule: a full backup every Sunday, a differential every other day, WAL continuously. */
+const SCHEDULE = [
+  { type: "full", calendar: "Sun *-*-* 01:30:00", when: "Sundays 01:30" },
+  { type: "diff", calendar: "Mon..Sat *-*-* 01:30:00", when: "Monday to Saturday 01:30" },
+] as const;
+
+export const renderBackup: RoleRenderer = ({ topology, host }) => {
+  const view = commonView(topology, host);
+  const settings = backupSettings(topology);
+  const tls = pgbackrestTls();
+  const stanza = backupStanza(topology);
+  const databases = members(topology, "patroni").map((m, i) => ({ ...m, index: i + 1 }));
+  const synapseHost = members(topology, "synapse")[0]?.name;
+  const conf = { ...view, tls, stanza, databases, dataDir: PG_DATA_DIR, retentionFull: settings.retentionFull, retentionDiff: settings.retentionDiff };
+  const unit = (path: string, template: string, v: object): RenderedFile => ({ path, content: renderTemplate(template, { ...view, stanza, ...v }), mode: "0644" });
+  const files: RenderedFile[] = [
+    { path: CONFIG, content: renderTemplate("backup/pgbackrest.conf.mustache", conf), mode: "0640", owner: "root:postgres" },
+    ...SCHEDULE.flatMap((s) => [
+      unit(`/etc/systemd/system/matrix-backup-${s.type}.service`, "backup/backup.service.mustache", s),
+      unit(`/etc/systemd/system/matrix-backup-${s.type}.timer`, "backup/backup.timer.mustache", s),
+    ]),
+    ...(synapseHost
+      ? [
+          { path: "/usr/local/sbin/matrix-media-pull", content: renderTemplate("backup/media-pull.sh.mustache", { synapseHost, bandwidthKbps: settings.mediaBandwidthKbps }), mode: "0755" },
+          { path: "/etc/matrix-platform/backup/rsync.secret", content: renderTemplate("backup/rsync.secret.mustache", {}), mode: "0600" },
+          unit("/etc/systemd/system/matrix-media-pull.service", "backup/media-pull.service.mustache", { synapseHost }),
+          unit("/etc/systemd/system/matrix-media-pull.timer", "backup/media-pull.timer.mustache", { synapseHost }),
+        ]
+      : []),
+  ];
+  return {
+    name: "backup",
+    files,
+    pki: tls.pki,
+    activate: renderTemplate("backup/activate.sh.mustache", { ...view, stanza, synapseHost }),
+    packages: ["pgbackrest", "rsync"],
+  };
+};
+
+/**
+ * The database host's side of the backups, part of its Patroni unit: pgBackRest's config
+ * and certificates, and PostgreSQL's archive_command (in Patroni's config). Absent when the
+ * cluster has no backup server.
+ */
+export function databaseBackupSide(topology: Topology, address: string, name: string) {
+  const repoHost = members(topology, "backup")[0];
+  if (!repoHost) return undefined;
+  const tls = pgbackrestTls();
+  const stanza = backupStanza(topology);
+  return {
+    stanza,
+    archiveCommand: `pgbackrest --stanza=${stanza} archive-push %p`,
+    restoreCommand: `pgbackrest --stanza=${stanza} archive-get %f "%p"`,
+    file: { path: CONFIG, content: renderTemplate("backup/pgbackrest-database.conf.mustache", { name, address, repoHost: repoHost.name, tls, stanza, dataDir: PG_DATA_DIR }), mode: "0640", owner: "root:postgres" } satisfies RenderedFile,
+    pki: tls.pki,
+  };
+}
