@@ -6,7 +6,6 @@
 // reach HAProxy's 5000/5001 exactly as Synapse would, and nothing else. A sixth host is
 // an SSH bastion outside the deployment. The last tests break things on purpose: HAProxy
 // on the VIP holder, an etcd member, and finally the Patroni leader's whole host.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDeployment } from "../constructs/deployment/load";
 import type { OnPremDeployment } from "../constructs/deployment/model";
@@ -15,8 +14,7 @@ import { issuePki } from "../constructs/pki/issue";
 import { buildLabBundle } from "./helpers/lab-bundle";
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "./helpers/lab";
 import { tempDir } from "./helpers/programs";
-import { synthToDir } from "./helpers/synth";
-import { tofuEnv } from "./helpers/tofu";
+import { applyFailure, eventually, labStack } from "./helpers/lab-stack";
 
 const NET = "10.77.1";
 const SYNAPSE = `${NET}.10`; // the control namespace
@@ -77,7 +75,6 @@ ${others.map(([n, a, g]) => `    - { name: ${n}, address: ${NET}.${a}, group: ${
 }
 
 const tmp = tempDir("lab-db");
-const state = join(tmp.dir, "terraform.tfstate");
 const pkiDir = join(tmp.dir, "pki");
 let lab: Lab | undefined;
 let bundle: string;
@@ -86,39 +83,12 @@ const theLab = () => {
   return lab;
 };
 
-async function tofu(stackDir: string, ...args: string[]) {
-  const env = tofuEnv();
-  return theLab().runInControl(env.TOFU_BINARY!, [...args, "-no-color", "-input=false"], { cwd: stackDir, env, timeoutMs: 1_200_000 });
-}
-
-async function synthAndInit(deployment: OnPremDeployment, name: string): Promise<string> {
-  const dir = synthToDir({ ...deployment, backend: { type: "local", path: state } }, join(tmp.dir, name));
-  const init = await tofu(dir, "init");
-  if (init.status !== 0) throw new Error(`tofu init: ${init.output}`);
-  return dir;
-}
-
-/** A secret's value, read from the local state (the test is the operator here). */
-function secret(name: string): string {
-  const s = JSON.parse(readFileSync(state, "utf8"));
-  const r = s.resources.find((x: { type: string; name: string }) => x.type === "random_password" && x.name === `secret_${name}`);
-  return r.instances[0].attributes.result;
-}
+const { tofu, synthAndInit, secret } = labStack(theLab, tmp.dir);
 
 async function psql(port: number, sql: string) {
   return theLab().runInControl("psql", ["-h", VIP, "-p", String(port), "-U", "synapse", "-d", "synapse", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql], {
     env: { ...process.env, PGPASSWORD: secret("synapse_db"), PGCONNECT_TIMEOUT: "5" },
   });
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, seconds = 90): Promise<T> {
-  let last: T | undefined;
-  for (let i = 0; i < seconds; i++) {
-    last = await probe();
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`${what}: still not there after ${seconds} s: ${JSON.stringify(last)}`);
 }
 
 let stackDir: string;
@@ -136,10 +106,7 @@ beforeAll(async () => {
   stackDir = await synthAndInit(labDeployment(lab.sshKeyPath, bundle), "v1");
   const apply = await tofu(stackDir, "apply", "-auto-approve", ...TARGETS);
   applyOutput = apply.output;
-  if (apply.status !== 0) {
-    const remote = apply.output.split("\n").filter((l) => l.includes("(remote-exec):")).slice(-60).join("\n");
-    throw new Error(`tofu apply failed:\n${remote}\n${apply.output.slice(-3000)}`);
-  }
+  if (apply.status !== 0) throw new Error(applyFailure(apply.output));
   console.log(`lab database tier: lab + bundle + apply in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }, 1_800_000);
 

@@ -54,6 +54,10 @@ ids=$(awk -F: '$1 == "debian" { print $3 ":" $4 }' "$root/etc/passwd")
 install -d -m 0700 -o "${ids%:*}" -g "${ids#*:}" "$root/home/debian/.ssh"
 install -m 0600 -o "${ids%:*}" -g "${ids#*:}" "$seed/authorized_keys" "$root/home/debian/.ssh/authorized_keys"
 
+# /srv on a filesystem other than the root's, as a data disk is on a real host (MinIO
+# refuses drives that are on the root filesystem).
+mkdir -p "$hostdir/srv"
+
 # --register=no --keep-unit: this machine's PID 1 is no systemd, so there is no machined
 # to register with and no unit manager to ask for a scope.
 exec systemd-nspawn --quiet --boot \
@@ -61,4 +65,5 @@ exec systemd-nspawn --quiet --boot \
   --register=no --keep-unit \
   --network-namespace-path="/run/netns/$netns" \
   --private-network --capability=CAP_NET_ADMIN \
+  --bind="$hostdir/srv:/srv" \
   --resolv-conf=off --timezone=off --link-journal=no --console=read-only

@@ -1,0 +1,160 @@
+// The whole small-scale cluster for real: `tofu apply` provisions all 16 hosts of an HA
+// deployment (database tier, load balancers, object store, TURN, LiveKit + Redis,
+// monitoring, backup server, Synapse host) onto lab hosts (systemd-nspawn Debian 12
+// containers, test/helpers/lab.ts) over SSH, from the offline bundle alone, MinIO, mc and
+// LiveKit included. The control namespace (tofu, and the test's clients) sits in the
+// client and admin subnets. The Synapse host gets its inventory, Docker and the rsync
+// daemon; matrix-docker-ansible-deploy's containers do not run here (README).
+import { join } from "node:path";
+import { parseDeployment } from "../constructs/deployment/load";
+import type { OnPremDeployment } from "../constructs/deployment/model";
+import { buildTopology } from "../constructs/model/topology";
+import { issuePki } from "../constructs/pki/issue";
+import { MEDIA_BUCKET } from "../constructs/roles/object-store";
+import { buildLabBundle } from "./helpers/lab-bundle";
+import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "./helpers/lab";
+import { applyFailure, eventually, labStack } from "./helpers/lab-stack";
+import { tempDir } from "./helpers/programs";
+
+const NET = "10.77.2";
+const CONTROL = `${NET}.5`;
+const VIP = `${NET}.100`;
+const DOMAIN = "chat.z3r0d3v.com";
+const HOSTS = [
+  ["synapse1", 10, "synapse"],
+  ["db1", 21, "database"], ["db2", 22, "database"], ["db3", 23, "database"],
+  ["lb1", 31, "load_balancer"], ["lb2", 32, "load_balancer"],
+  ["obj1", 41, "object_store"], ["obj2", 42, "object_store"], ["obj3", 43, "object_store"], ["obj4", 44, "object_store"],
+  ["turn1", 51, "turn"], ["turn2", 52, "turn"],
+  ["rtc1", 61, "media"], ["rtc2", 62, "media"],
+  ["mon1", 71, "monitoring"],
+  ["backup1", 81, "backup"],
+] as const;
+const LAB_HOSTS = HOSTS.map(([name, octet]) => ({ name, address: `${NET}.${octet}` }));
+const addressOf = (name: string) => LAB_HOSTS.find((h) => h.name === name)!.address;
+
+const tmp = tempDir("lab-cluster");
+const pkiDir = join(tmp.dir, "pki");
+
+function labDeployment(keyPath: string, bundle: string): OnPremDeployment {
+  return parseDeployment(`
+name: lab-all
+domain: ${DOMAIN}
+target: onprem
+scale: small
+onprem:
+  vip: ${VIP}
+  client_subnets: [${NET}.0/24]
+  admin_subnets: [${CONTROL}/32]
+  ssh: { user: debian, private_key_path: ${keyPath} }
+  bundle: ${bundle}
+  pki: ${pkiDir}
+  hosts:
+${HOSTS.map(([n, o, g]) => `    - { name: ${n}, address: ${NET}.${o}, group: ${g} }`).join("\n")}
+`) as OnPremDeployment;
+}
+
+let lab: Lab | undefined;
+const theLab = () => {
+  if (!lab) throw new Error("the lab was not created (see the first failure)");
+  return lab;
+};
+const { tofu, synthAndInit, secret } = labStack(theLab, tmp.dir);
+let applyOutput = "";
+
+beforeAll(async () => {
+  checkLabPrerequisites();
+  cleanupStaleLabs();
+  const started = Date.now();
+  lab = await createLab({ name: "all", subnet: `${NET}.0/24`, hosts: LAB_HOSTS, controlAddress: CONTROL });
+  const draft = labDeployment(lab.sshKeyPath, "/nonexistent.tar");
+  const bundle = await buildLabBundle(buildTopology(draft), LAB_HOSTS.map((h) => h.name), tmp.dir);
+  issuePki({ ...buildTopology(draft), deployment: draft });
+  const stackDir = await synthAndInit(labDeployment(lab.sshKeyPath, bundle), "stack");
+  const apply = await tofu(stackDir, "apply", "-auto-approve");
+  applyOutput = apply.output;
+  if (apply.status !== 0) throw new Error(applyFailure(apply.output));
+  console.log(`lab cluster: ${LAB_HOSTS.length} hosts, lab + bundle + apply in ${((Date.now() - started) / 1000).toFixed(0)} s; memory ${theLab().memory().reduce((s, m) => s + m.pssKiB, 0) >> 10} MiB`);
+}, 2_400_000);
+
+afterAll(async () => {
+  await lab?.destroy();
+  tmp.remove();
+});
+
+test("every host of the small scale was provisioned from the bundle", () => {
+  expect(applyOutput).toMatch(/Apply complete! Resources: \d+ added, 0 changed, 0 destroyed\./);
+});
+
+test("object store: Synapse's credentials round-trip a media file through HAProxy on the VIP", async () => {
+  const mc = `MC_CONFIG_DIR=/tmp/mc-synapse mc --quiet`;
+  const r = await theLab().exec(
+    "synapse1",
+    [
+      "set -e",
+      `${mc} alias set s3 http://${VIP}:9000 synapse '${secret("minio_synapse")}' >/dev/null`,
+      "head -c 100000 /dev/urandom > /tmp/media.bin",
+      `${mc} cp /tmp/media.bin s3/${MEDIA_BUCKET}/local_content/lab/media.bin >/dev/null`,
+      `${mc} cat s3/${MEDIA_BUCKET}/local_content/lab/media.bin | cmp - /tmp/media.bin && echo same`,
+      `${mc} mb s3/not-allowed 2>/dev/null && echo created || echo refused`,
+    ].join("\n"),
+  );
+  expect(r.stdout.trim().split("\n")).toEqual(["same", "refused"]);
+  const info = await theLab().exec("obj1", `MC_CONFIG_DIR=/root/.mc-matrix-platform mc --quiet admin info local --json`);
+  const backend = JSON.parse(info.stdout).info.backend;
+  expect({ online: backend.onlineDisks, parity: backend.standardSCParity }).toEqual({ online: 16, parity: 4 });
+});
+
+test("TURN: a client in the client subnets allocates with the shared-secret credentials and relays", async () => {
+  const peer = theLab().runInControl("timeout", ["20", "turnutils_peer", "-L", CONTROL]);
+  await new Promise((r) => setTimeout(r, 1000));
+  const r = await theLab().runInControl("timeout", ["10", "turnutils_uclient", "-W", secret("turn_shared_secret"), "-u", "lab", "-e", CONTROL, "-n", "5", "-L", CONTROL, addressOf("turn1")]);
+  expect(r.output).toContain("Total lost packets 0 (0.000000%)");
+  await peer;
+});
+
+test("LiveKit: both nodes registered in Redis", async () => {
+  const nodes = await eventually(
+    "two LiveKit nodes in Redis",
+    async () => (await theLab().exec("rtc1", `redis-cli -h ${addressOf("rtc1")} -a '${secret("redis_livekit")}' --no-auth-warning hlen nodes`)).stdout.trim(),
+    (n) => n === "2",
+    60,
+  );
+  expect(nodes).toBe("2");
+});
+
+test("monitoring: Prometheus reports every target it can reach as up", async () => {
+  type Target = { labels: { job: string; instance: string }; health: string; lastError: string };
+  const targets = async () => JSON.parse((await theLab().runInControl("curl", ["-fsS", `http://${addressOf("mon1")}:9090/api/v1/targets?state=active`])).stdout || '{"data":{"activeTargets":[]}}').data.activeTargets as Target[];
+  // Synapse's processes do not run here (no Docker engine): those targets are expected down.
+  const reachable = (t: Target) => t.labels.job !== "synapse";
+  const all = await eventually("every reachable target up", targets, (ts) => ts.length > 0 && ts.filter(reachable).every((t) => t.health === "up"), 120);
+  const jobs = [...new Set(all.filter(reachable).map((t) => t.labels.job))].sort();
+  expect(jobs).toEqual(["etcd", "haproxy", "livekit", "minio", "node", "patroni", "postgres", "tls"]);
+  expect(all.filter((t) => t.labels.job === "node")).toHaveLength(LAB_HOSTS.length);
+  expect(all.filter((t) => t.labels.job === "synapse")).toHaveLength(25);
+});
+
+test("backup: pgBackRest took a full backup from the cluster and `check` passes", async () => {
+  const info = JSON.parse((await theLab().exec("backup1", "runuser -u postgres -- pgbackrest --stanza=lab-all --output=json info")).stdout);
+  expect(info[0].status.message).toBe("ok");
+  expect(info[0].backup.map((b: { type: string }) => b.type)).toContain("full");
+  const check = await theLab().exec("backup1", "runuser -u postgres -- pgbackrest --stanza=lab-all check");
+  expect(check.status).toBe(0);
+});
+
+test("backup: the media pull fetches local media and the config, not remote media", async () => {
+  const seed = await theLab().exec(
+    "synapse1",
+    [
+      "set -e",
+      "mkdir -p /matrix/synapse/storage/media-store/local_content/ab /matrix/synapse/storage/media-store/remote_content/cd",
+      "echo local > /matrix/synapse/storage/media-store/local_content/ab/file",
+      "echo remote > /matrix/synapse/storage/media-store/remote_content/cd/file",
+      `echo key > /matrix/synapse/config/${DOMAIN}.signing.key`,
+    ].join("\n"),
+  );
+  expect(seed.status).toBe(0);
+  const pull = await theLab().exec("backup1", "systemctl start matrix-media-pull.service && find /srv/backup -type f | sort");
+  expect(pull.stdout.trim().split("\n")).toEqual([`/srv/backup/media/local_content/ab/file`, `/srv/backup/synapse-config/${DOMAIN}.signing.key`]);
+});
