@@ -247,10 +247,14 @@ describe("Coturn (turnserver from Debian 12, with its rendered config)", () => {
     const hello = run("ip", ["netns", "exec", ns, program("timeout"), "5", program("openssl"), "s_client", "-connect", `${turn.address}:5349`, "-CAfile", tmpCa, "-verify_ip", turn.address, "-verify_return_error"], { input: "" });
     expect(hello.output).toContain("Verify return code: 0 (ok)");
     // turnutils_uclient's TLS mode stops after the allocation here (it is then stopped by
-    // timeout); the server's log shows the allocation. A lost handshake is tried again.
+    // timeout); the server's log shows the allocation. Measured here in loops of 12-20
+    // sessions: under CPU load (a lab running beside it) 30-40% of these sessions
+    // go silent after the handshake: turnserver 4.6.1 reads the client's first 164 bytes
+    // and never answers (the TLS handshake itself never failed, see above). Each attempt
+    // is a new session, so up to 6 are made; the check is that one allocates over TLS.
     const log = () => readFileSync(serverLog, "utf8");
     const allocated = () => /user <\d+:tls-check>: incoming packet ALLOCATE processed, success/.test(log());
-    for (let attempt = 0; attempt < 3 && !allocated(); attempt++) uclient("-S", "-t", "-E", tmpCa, "-W", secret, "-u", "tls-check", "-e", client, "-n", "1");
+    for (let attempt = 0; attempt < 6 && !allocated(); attempt++) uclient("-S", "-t", "-E", tmpCa, "-W", secret, "-u", "tls-check", "-e", client, "-n", "1");
     expect(allocated()).toBe(true);
     expect(log()).toMatch(/username=<\d+:tls-check>, lifetime=\d+, cipher=ECDHE-ECDSA-[A-Z0-9-]+, method=TLSv1\.[23]/);
   });
