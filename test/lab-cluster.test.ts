@@ -99,7 +99,7 @@ test("object store: Synapse's credentials round-trip a media file through HAProx
       `${mc} mb s3/not-allowed 2>/dev/null && echo created || echo refused`,
     ].join("\n"),
   );
-  expect(r.stdout.trim().split("\n")).toEqual(["same", "refused"]);
+  expect({ lines: r.stdout.trim().split("\n"), errors: r.stderr }).toEqual({ lines: ["same", "refused"], errors: "" });
   const info = await theLab().exec("obj1", `MC_CONFIG_DIR=/root/.mc-matrix-platform mc --quiet admin info local --json`);
   const backend = JSON.parse(info.stdout).info.backend;
   expect({ online: backend.onlineDisks, parity: backend.standardSCParity }).toEqual({ online: 16, parity: 4 });
@@ -128,7 +128,13 @@ test("monitoring: Prometheus reports every target it can reach as up", async () 
   const targets = async () => JSON.parse((await theLab().runInControl("curl", ["-fsS", `http://${addressOf("mon1")}:9090/api/v1/targets?state=active`])).stdout || '{"data":{"activeTargets":[]}}').data.activeTargets as Target[];
   // Synapse's processes do not run here (no Docker engine): those targets are expected down.
   const reachable = (t: Target) => t.labels.job !== "synapse";
-  const all = await eventually("every reachable target up", targets, (ts) => ts.length > 0 && ts.filter(reachable).every((t) => t.health === "up"), 120);
+  const down = (ts: Target[]) => ts.filter((t) => reachable(t) && t.health !== "up").map((t) => `${t.labels.job} ${t.labels.instance}: ${t.health} ${t.lastError}`);
+  const status = async () => {
+    const ts = await targets();
+    return { count: ts.length, down: down(ts) };
+  };
+  await eventually("every reachable target up", status, (st) => st.count > 0 && st.down.length === 0, 120);
+  const all = await targets();
   const jobs = [...new Set(all.filter(reachable).map((t) => t.labels.job))].sort();
   expect(jobs).toEqual(["etcd", "haproxy", "livekit", "minio", "node", "patroni", "postgres", "tls"]);
   expect(all.filter((t) => t.labels.job === "node")).toHaveLength(LAB_HOSTS.length);
@@ -157,4 +163,36 @@ test("backup: the media pull fetches local media and the config, not remote medi
   expect(seed.status).toBe(0);
   const pull = await theLab().exec("backup1", "systemctl start matrix-media-pull.service && find /srv/backup -type f | sort");
   expect(pull.stdout.trim().split("\n")).toEqual([`/srv/backup/media/local_content/ab/file`, `/srv/backup/synapse-config/${DOMAIN}.signing.key`]);
+});
+
+test("backup: a differential backup by its timer's unit restores into a fresh data directory, with the latest rows", async () => {
+  type Member = { Member: string; Role: string };
+  const members = JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout) as Member[];
+  const leader = members.find((m) => m.Role === "Leader")!.Member;
+  const replica = members.find((m) => m.Role !== "Leader")!.Member;
+  const marker = `restore-${Date.now()}`;
+  const write = await theLab().exec(leader, `runuser -u postgres -- psql -d synapse -v ON_ERROR_STOP=1 -qc "CREATE TABLE IF NOT EXISTS restore_probe (t text); INSERT INTO restore_probe VALUES ('${marker}')"`);
+  expect(write.status).toBe(0);
+  // What the Monday-to-Saturday timer runs.
+  const diff = await theLab().exec("backup1", "systemctl start matrix-backup-diff.service && runuser -u postgres -- pgbackrest --stanza=lab-all --output=json info");
+  expect(diff.status).toBe(0);
+  expect(JSON.parse(diff.stdout)[0].backup.map((b: { type: string }) => b.type)).toEqual(expect.arrayContaining(["full", "diff"]));
+  // Restored on a database host, from the repository over TLS, into an empty directory,
+  // and started beside the cluster on another port.
+  const dir = "/var/tmp/restore-check";
+  const restore = await theLab().exec(
+    replica,
+    [
+      "set -e",
+      `rm -rf ${dir}; install -d -o postgres -g postgres -m 0700 ${dir}`,
+      `runuser -u postgres -- pgbackrest --stanza=lab-all --pg1-path=${dir} --type=immediate --target-action=promote --log-level-console=warn restore`,
+      `runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D ${dir} -l ${dir}/restore.log -w -t 120 -o "-p 5499 -c listen_addresses='' -c unix_socket_directories=/tmp -c archive_mode=off -c hba_file=${dir}/pg_hba.conf -c ident_file=${dir}/pg_ident.conf" start >/dev/null`,
+      `until runuser -u postgres -- psql -h /tmp -p 5499 -d synapse -Atc "SELECT pg_is_in_recovery()" | grep -qx f; do sleep 1; done`,
+      `runuser -u postgres -- psql -h /tmp -p 5499 -d synapse -Atc "SELECT t FROM restore_probe"`,
+      `runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D ${dir} -m fast stop >/dev/null`,
+      `rm -rf ${dir}`,
+    ].join("\n"),
+    { timeoutMs: 300_000 },
+  );
+  expect({ status: restore.status, rows: restore.stdout.trim().split("\n"), errors: restore.status === 0 ? "" : restore.output }).toEqual({ status: 0, rows: [marker], errors: "" });
 });

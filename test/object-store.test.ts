@@ -139,6 +139,13 @@ test("the four nodes form one erasure set of 16 drives with 4 parity drives (EC:
   expect(info.info.pools ? Object.keys(info.info.pools) : ["0"]).toHaveLength(1);
 });
 
+test("HAProxy's health checks see all four MinIO nodes up", async () => {
+  const stats = () => inNs(lb.name, "curl", ["-fsS", "-u", "admin:test-haproxy_stats", `http://${lb.address}:8404/stats;csv`]).stdout;
+  const up = () => stats().split("\n").filter((l) => l.startsWith("s3,obj") && l.split(",")[17] === "UP").length;
+  await until("4 MinIO nodes UP in HAProxy", () => up() === 4, 30, stats);
+  expect(up()).toBe(4);
+});
+
 test("Synapse's credentials write and read back a media file through HAProxy on the VIP", () => {
   const file = join(tmp.dir, "media.bin");
   const content = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256));

@@ -95,6 +95,19 @@ describe("facts the configs must get right", () => {
     expect(cfg).toContain("server db1 10.10.2.11:6432 check");
   });
 
+  test("HAProxy's HTTP checks send a Host header (MinIO answers 400 and Traefik routes nothing without one)", () => {
+    const cfg = fileOf(unitsOf(small, "lb1"), "/etc/haproxy/haproxy.cfg");
+    expect(cfg).not.toMatch(/option httpchk \S/);
+    expect(cfg).toContain("http-check send meth GET uri /minio/health/live ver HTTP/1.1 hdr Host s3");
+    expect(cfg).toContain("http-check send meth GET uri /_matrix/client/versions ver HTTP/1.1 hdr Host chat.z3r0d3v.com");
+  });
+
+  test("Patroni's local replication connection is admitted (a replica's timeline, and its metrics, need it)", () => {
+    const cfg = parseYaml(fileOf(db1, "/etc/patroni/config.yml"));
+    expect(cfg.postgresql.pg_hba).toContain("host replication replicator 127.0.0.1/32 scram-sha-256");
+    expect(cfg.postgresql.listen).toContain("127.0.0.1");
+  });
+
   test("every host maps the domain and Element's host name to the VIP", () => {
     for (const host of ["synapse1", "db2", "turn1"]) {
       expect(fileOf(unitsOf(small, host), "/etc/matrix-platform/base/hosts")).toMatch(/^10\.10\.3\.100\tchat\.z3r0d3v\.com element\.chat\.z3r0d3v\.com$/m);

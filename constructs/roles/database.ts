@@ -49,6 +49,9 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
     pgHba: [
       "local all all peer",
       "host all all 127.0.0.1/32 scram-sha-256",
+      // Patroni reads a replica's timeline over a local replication connection (IDENTIFY_SYSTEM);
+      // refused, its /metrics prints "None" and Prometheus rejects the whole scrape.
+      "host replication replicator 127.0.0.1/32 scram-sha-256",
       ...members(topology, "patroni").flatMap((m) => [`host replication replicator ${m.address}/32 scram-sha-256`, `host all all ${m.address}/32 scram-sha-256`]),
     ],
   };
