@@ -13,7 +13,7 @@ import { issuePki } from "../constructs/pki/issue";
 import { MEDIA_BUCKET } from "../constructs/roles/object-store";
 import { buildLabBundle } from "./helpers/lab-bundle";
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "./helpers/lab";
-import { applyFailure, eventually, labStack } from "./helpers/lab-stack";
+import { applyFailure, eventually, labStack, takeBigLabTurn } from "./helpers/lab-stack";
 import { tempDir } from "./helpers/programs";
 
 const NET = "10.77.2";
@@ -55,6 +55,7 @@ ${HOSTS.map(([n, o, g]) => `    - { name: ${n}, address: ${NET}.${o}, group: ${g
 }
 
 let lab: Lab | undefined;
+let releaseTurn: (() => void) | undefined;
 const theLab = () => {
   if (!lab) throw new Error("the lab was not created (see the first failure)");
   return lab;
@@ -64,6 +65,7 @@ let applyOutput = "";
 
 beforeAll(async () => {
   checkLabPrerequisites();
+  releaseTurn = await takeBigLabTurn();
   cleanupStaleLabs();
   const started = Date.now();
   lab = await createLab({ name: "all", subnet: `${NET}.0/24`, hosts: LAB_HOSTS, controlAddress: CONTROL });
@@ -79,6 +81,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await lab?.destroy();
+  releaseTurn?.();
   tmp.remove();
 });
 

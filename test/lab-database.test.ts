@@ -14,7 +14,7 @@ import { issuePki } from "../constructs/pki/issue";
 import { buildLabBundle } from "./helpers/lab-bundle";
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "./helpers/lab";
 import { tempDir } from "./helpers/programs";
-import { applyFailure, eventually, labStack } from "./helpers/lab-stack";
+import { applyFailure, eventually, labStack, takeBigLabTurn } from "./helpers/lab-stack";
 
 const NET = "10.77.1";
 const SYNAPSE = `${NET}.10`; // the control namespace
@@ -77,6 +77,7 @@ ${others.map(([n, a, g]) => `    - { name: ${n}, address: ${NET}.${a}, group: ${
 const tmp = tempDir("lab-db");
 const pkiDir = join(tmp.dir, "pki");
 let lab: Lab | undefined;
+let releaseTurn: (() => void) | undefined;
 let bundle: string;
 const theLab = () => {
   if (!lab) throw new Error("the lab was not created (see the first failure)");
@@ -96,6 +97,7 @@ let applyOutput = "";
 
 beforeAll(async () => {
   checkLabPrerequisites();
+  releaseTurn = await takeBigLabTurn();
   cleanupStaleLabs();
   const started = Date.now();
   lab = await createLab({ name: "db", subnet: `${NET}.0/24`, hosts: [...LAB_HOSTS, BASTION], controlAddress: SYNAPSE });
@@ -112,6 +114,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await lab?.destroy();
+  releaseTurn?.();
   tmp.remove();
 });
 

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { OnPremDeployment } from "../../constructs/deployment/model";
 import type { Lab } from "./lab";
@@ -51,4 +51,26 @@ export async function eventually<T>(what: string, probe: () => Promise<T>, ok: (
     await new Promise((r) => setTimeout(r, 1000));
   }
   throw new Error(`${what}: still not there after ${seconds} s: ${JSON.stringify(last)}`);
+}
+
+const BIG_LAB_LOCK = "/run/mxlab-big.lock";
+
+/**
+ * One big lab (a whole tier applied by tofu) at a time on this machine: jest runs two test
+ * files at once, and two applies with their failover timings would share 2 cores. Waits
+ * for the other holder (or takes over from a dead one); returns the release.
+ */
+export async function takeBigLabTurn(): Promise<() => void> {
+  for (;;) {
+    try {
+      mkdirSync(BIG_LAB_LOCK);
+      writeFileSync(join(BIG_LAB_LOCK, "pid"), String(process.pid));
+      return () => rmSync(BIG_LAB_LOCK, { recursive: true, force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const holder = Number(existsSync(join(BIG_LAB_LOCK, "pid")) ? readFileSync(join(BIG_LAB_LOCK, "pid"), "utf8") : "0");
+      if (holder > 0 && !existsSync(`/proc/${holder}`)) rmSync(BIG_LAB_LOCK, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
 }
