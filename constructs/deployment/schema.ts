@@ -61,7 +61,7 @@ export const onpremSchema = z.strictObject({
     .strictObject({
       /** Patroni synchronous replication: no acknowledged commit is lost on failover (default true). */
       synchronous_mode: z.boolean().default(true),
-      /** PgBouncer server connections per pool (default: (workers + 1) x 10). */
+      /** PgBouncer server connections per pool (default: cp_max 10 x (main + every worker process)). */
       pool_size: z.int().min(5, { error: "must be at least 5 connections" }).max(1000, { error: "must be at most 1000 connections" }).optional(),
     })
     .default({ synchronous_mode: true }),

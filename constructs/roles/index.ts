@@ -6,7 +6,7 @@ import { renderHaproxy, renderKeepalived } from "./edge";
 import { renderCoturn, renderLivekit, renderMinio, renderRedis } from "./media";
 import { renderMonitoring } from "./monitoring";
 import { renderBackup } from "./backup";
-import { renderSynapse } from "./operations";
+import { renderSynapse } from "./synapse-host/render";
 import { renderPoc } from "./poc";
 import type { RoleRenderer, RoleUnit } from "./unit";
 

@@ -1,11 +1,15 @@
-import { renderTemplate } from "../render";
-import { LIVEKIT_JWT_PATH } from "./media";
-import { mediaStore } from "./object-store";
-import { elementHostName } from "./synapse-host/element";
-import { MDAD_CHECKED_AT } from "./synapse-host/mdad-variables";
-import type { RoleRenderer } from "./unit";
-import { commonView, members } from "./view";
+import { renderTemplate } from "../../render";
+import { LIVEKIT_JWT_PATH } from "../media";
+import { mediaStore } from "../object-store";
+import { elementHostName } from "./element";
+import { MDAD_CHECKED_AT } from "./mdad-variables";
+import type { RoleRenderer } from "../unit";
+import { commonView, members } from "../view";
 
+/**
+ * The Synapse host: matrix-docker-ansible-deploy's inventory and vars.yml from the
+ * topology, and the rsync daemon the backup server pulls from.
+ */
 export const renderSynapse: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
   const d = topology.deployment;
