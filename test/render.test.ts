@@ -108,6 +108,13 @@ describe("facts the configs must get right", () => {
     expect(cfg.postgresql.listen).toContain("127.0.0.1");
   });
 
+  test("PostgreSQL archives WAL to the backup server; replicas never wait on the archive", () => {
+    const cfg = parseYaml(fileOf(db1, "/etc/patroni/config.yml"));
+    expect(cfg.bootstrap.dcs.postgresql.parameters).toMatchObject({ archive_mode: "on", archive_command: "pgbackrest --stanza=z3r0d3v-small archive-push %p" });
+    expect(JSON.stringify(cfg)).not.toContain("restore_command");
+    expect(fileOf(db1, "/etc/pgbackrest/pgbackrest.conf")).toMatch(/^repo1-host=backup1$/m);
+  });
+
   test("every host maps the domain and Element's host name to the VIP", () => {
     for (const host of ["synapse1", "db2", "turn1"]) {
       expect(fileOf(unitsOf(small, host), "/etc/matrix-platform/base/hosts")).toMatch(/^10\.10\.3\.100\tchat\.z3r0d3v\.com element\.chat\.z3r0d3v\.com$/m);

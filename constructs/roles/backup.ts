@@ -58,8 +58,11 @@ export const renderBackup: RoleRenderer = ({ topology, host }) => {
 
 /**
  * The database host's side of the backups, part of its Patroni unit: pgBackRest's config
- * and certificates, and PostgreSQL's archive_command (in Patroni's config). Absent when the
- * cluster has no backup server.
+ * and certificates, and PostgreSQL's archive_command (in Patroni's config). No
+ * restore_command: replicas stream, and their replication slots keep the WAL they need on
+ * the primary; a replica that asked the archive first would wait on the backup server at
+ * every start (seen in the lab with the backup server away). Absent when the cluster has
+ * no backup server.
  */
 export function databaseBackupSide(topology: Topology, address: string, name: string) {
   const repoHost = members(topology, "backup")[0];
@@ -69,7 +72,6 @@ export function databaseBackupSide(topology: Topology, address: string, name: st
   return {
     stanza,
     archiveCommand: `pgbackrest --stanza=${stanza} archive-push %p`,
-    restoreCommand: `pgbackrest --stanza=${stanza} archive-get %f "%p"`,
     file: { path: CONFIG, content: renderTemplate("backup/pgbackrest-database.conf.mustache", { name, address, repoHost: repoHost.name, tls, stanza, dataDir: PG_DATA_DIR }), mode: "0640", owner: "root:postgres" } satisfies RenderedFile,
     pki: tls.pki,
   };
