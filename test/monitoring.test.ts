@@ -3,19 +3,17 @@
 // config / check rules, promtool test rules for the alert thresholds, amtool check-config,
 // blackbox_exporter --config.check. Grafana is not packaged by Debian 12 and does not run
 // here: its provisioning files are parsed and every dashboard query goes through promtool.
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import type { OnPremDeployment } from "../constructs/deployment/model";
 import { buildTopology, type Topology } from "../constructs/model/topology";
-import { pkiItemPath, pkiPaths } from "../constructs/pki/layout";
-import { SECRET_MARKER } from "../constructs/render";
-import { hostUnits } from "../constructs/roles";
 import { DASHBOARDS_DIR, RULES_FILE } from "../constructs/roles/monitoring";
 import { ALERT_THRESHOLDS } from "../constructs/roles/monitoring/alerts";
 import { DASHBOARDS } from "../constructs/roles/monitoring/dashboards";
 import { synapseWorkerIds } from "../constructs/roles/synapse-host/worker-ids";
 import { ROOT } from "./helpers/examples";
+import { materializeHost } from "./helpers/host-files";
 import { loadExample } from "./helpers/examples";
 import { run, tempDir } from "./helpers/programs";
 
@@ -25,19 +23,7 @@ const tmp = tempDir("monitoring");
 function materialize(topology: Topology, label: string): string {
   const root = join(tmp.dir, label);
   const host = topology.hosts.find((h) => h.roles.includes("monitoring"))!;
-  const pki = pkiPaths((topology.deployment as OnPremDeployment).onprem.pki, host.name);
-  const local = (text: string) => text.replace(/(?<![\w/])\/(etc\/prometheus|etc\/grafana|var\/lib\/grafana)\//g, `${root}/$1/`);
-  for (const unit of hostUnits(topology, host)) {
-    for (const f of unit.files) {
-      mkdirSync(dirname(join(root, f.path)), { recursive: true });
-      writeFileSync(join(root, f.path), local(f.content.replace(SECRET_MARKER, "test-$1")));
-    }
-    for (const f of unit.pki ?? []) {
-      mkdirSync(dirname(join(root, f.path)), { recursive: true });
-      copyFileSync(pkiItemPath(pki, f.item), join(root, f.path));
-    }
-  }
-  return root;
+  return materializeHost(topology, host.name, root, (text) => text.replace(/(?<![\w/])\/(etc\/prometheus|etc\/grafana|var\/lib\/grafana)\//g, `${root}/$1/`));
 }
 
 const small = buildTopology(loadExample("onprem-small"));

@@ -5,18 +5,17 @@
 // Synapse's side is a client namespace at synapse1's address using Synapse's credentials.
 // Cold, the Go builds take about 5 minutes (shared with test/bundle.test.ts via .cache).
 import { spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { OnPremDeployment } from "../constructs/deployment/model";
 import { buildTopology } from "../constructs/model/topology";
-import { pkiItemPath, pkiPaths } from "../constructs/pki/layout";
-import { SECRET_MARKER } from "../constructs/render";
-import { hostUnits } from "../constructs/roles";
 import { MINIO_SETUP } from "../constructs/roles/media";
 import { mediaStore } from "../constructs/roles/object-store";
 import { BUNDLE_BINARIES } from "../targets/onprem/bundle/binaries";
 import { buildGoBinary } from "../targets/onprem/bundle/go-build";
 import { loadExample, ROOT } from "./helpers/examples";
+import { materializeHost } from "./helpers/host-files";
+import { bridgedHosts, type BridgedHosts } from "./helpers/netns-bridge";
 import { program, run, tempDir } from "./helpers/programs";
 
 const topology = buildTopology(loadExample("onprem-small"));
@@ -24,6 +23,7 @@ const deployment = topology.deployment as OnPremDeployment;
 const store = mediaStore(topology)!;
 const tmp = tempDir("object-store");
 const prefix = `mxs3-${process.pid}`;
+/** The namespace naming of bridgedHosts (helpers/netns-bridge.ts). */
 const nsOf = (host: string) => `${prefix}-${host}`;
 const nodes = topology.hosts.filter((h) => h.roles.includes("minio"));
 const lb = topology.hosts.find((h) => h.name === "lb1")!;
@@ -32,31 +32,16 @@ const hosts = [...nodes, lb, client];
 const secret = (name: string) => `test-${name}`;
 let bin: string;
 const DRIVES = join(tmp.dir, "drives");
+let network: BridgedHosts | undefined;
 
 /** A host's rendered files under tmp/<host>/, secrets as test values, paths pointing there. */
 function materialize(host: string): string {
   const root = join(tmp.dir, host);
-  const h = topology.hosts.find((x) => x.name === host)!;
   // Drives keep one path on every node, as MinIO requires: each node's own folder is
   // bind-mounted there in the node's private mount namespace (see beforeAll).
-  const local = (text: string) => text.replace(/(?<![\w/])\/(etc\/(?:default|matrix-platform|haproxy))\//g, `${root}/$1/`).replaceAll("/srv/minio/", `${DRIVES}/`);
-  for (const unit of hostUnits(topology, h)) {
-    for (const f of unit.files) {
-      mkdirSync(dirname(join(root, f.path)), { recursive: true });
-      writeFileSync(join(root, f.path), local(f.content.replace(SECRET_MARKER, "test-$1")), { mode: 0o700 });
-    }
-    for (const f of unit.pki ?? []) {
-      mkdirSync(dirname(join(root, f.path)), { recursive: true });
-      copyFileSync(pkiItemPath(pkiPaths(deployment.onprem.pki, host), f.item), join(root, f.path));
-    }
-  }
-  return root;
+  return materializeHost(topology, host, root, (text) => text.replace(/(?<![\w/])\/(etc\/(?:default|matrix-platform|haproxy))\//g, `${root}/$1/`).replaceAll("/srv/minio/", `${DRIVES}/`));
 }
 
-function ip(...args: string[]): void {
-  const r = run("ip", args);
-  if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.output}`);
-}
 const children: Array<ChildProcess & { log: () => string }> = [];
 function startIn(host: string, file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { log: () => string } {
   const child = spawn(program("ip"), ["netns", "exec", nsOf(host), file, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] }) as ChildProcess & { log: () => string };
@@ -86,18 +71,8 @@ beforeAll(async () => {
   for (const name of ["minio", "mc"] as const) buildGoBinary(BUNDLE_BINARIES[name], bin, join(ROOT, ".cache/bundle/go-bin"));
 
   // One bridge, one namespace per host; each namespace sees the rendered /etc/hosts.
-  const hub = nsOf("hub");
-  ip("netns", "add", hub);
-  ip("-n", hub, "link", "add", "br0", "type", "bridge");
-  ip("-n", hub, "link", "set", "br0", "up");
-  for (const [i, h] of hosts.entries()) {
-    ip("netns", "add", nsOf(h.name));
-    ip("-n", hub, "link", "add", `port${i}`, "type", "veth", "peer", "name", "lan0", "netns", nsOf(h.name));
-    ip("-n", hub, "link", "set", `port${i}`, "master", "br0", "up");
-    ip("-n", nsOf(h.name), "addr", "add", `${h.address}/16`, "dev", "lan0");
-    if (h === lb) ip("-n", nsOf(h.name), "addr", "add", `${deployment.onprem.vip}/16`, "dev", "lan0");
-    ip("-n", nsOf(h.name), "link", "set", "lan0", "up");
-    ip("-n", nsOf(h.name), "link", "set", "lo", "up");
+  network = bridgedHosts(prefix, hosts.map((h) => ({ ...h, extra: h === lb ? [deployment.onprem.vip!] : [] })));
+  for (const h of hosts) {
     mkdirSync(`/etc/netns/${nsOf(h.name)}`, { recursive: true });
     writeFileSync(`/etc/netns/${nsOf(h.name)}/hosts`, readFileSync(join(materialize(h.name), "etc/matrix-platform/base/hosts"), "utf8"));
   }
@@ -121,10 +96,8 @@ beforeAll(async () => {
 
 afterAll(() => {
   for (const c of children) c.kill("SIGKILL");
-  for (const h of [...hosts.map((x) => x.name), "hub"]) {
-    run("ip", ["netns", "del", nsOf(h)]);
-    rmSync(`/etc/netns/${nsOf(h)}`, { recursive: true, force: true });
-  }
+  network?.remove();
+  for (const h of hosts) rmSync(`/etc/netns/${nsOf(h.name)}`, { recursive: true, force: true });
   tmp.remove();
 });
 

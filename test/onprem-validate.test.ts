@@ -4,13 +4,13 @@
 // from the rendered settings, and PgBouncer started with its rendered ini. Each runs in a
 // private network namespace holding the hosts' addresses, so nothing leaves this machine.
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { OnPremDeployment } from "../constructs/deployment/model";
 import { buildTopology, type Topology } from "../constructs/model/topology";
-import { pkiItemPath, pkiPaths } from "../constructs/pki/layout";
-import { SECRET_MARKER } from "../constructs/render";
 import { hostUnits } from "../constructs/roles";
+import { materializeHost } from "./helpers/host-files";
+import { bridgedHosts, type BridgedHosts } from "./helpers/netns-bridge";
 import { loadExample } from "./helpers/examples";
 import { program, run, tempDir } from "./helpers/programs";
 
@@ -24,25 +24,9 @@ const tmp = tempDir("onprem-validate");
  */
 function materialize(host: string): string {
   const root = join(tmp.dir, host);
-  const h = topology.hosts.find((x) => x.name === host)!;
-  const pki = pkiPaths((topology.deployment as OnPremDeployment).onprem.pki, host);
-  for (const unit of hostUnits(topology, h)) {
-    for (const f of unit.files) {
-      mkdirSync(dirname(join(root, f.path)), { recursive: true });
-      writeFileSync(join(root, f.path), f.content.replace(SECRET_MARKER, "test-$1").replace(/\/etc\/[a-z]+\/tls\//g, (dir) => join(root, dir) + "/"));
-    }
-    for (const f of unit.pki ?? []) {
-      mkdirSync(dirname(join(root, f.path)), { recursive: true });
-      copyFileSync(pkiItemPath(pki, f.item), join(root, f.path));
-    }
-  }
-  return root;
+  return materializeHost(topology, host, root, (text) => text.replace(/\/etc\/[a-z]+\/tls\//g, (dir) => join(root, dir) + "/"));
 }
 const inNs = (file: string, args: readonly string[], netns = ns) => run("ip", ["netns", "exec", netns, program(file), ...args]);
-function ip(...args: string[]): void {
-  const r = run("ip", args);
-  if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.output}`);
-}
 
 const children: ChildProcess[] = [];
 function startInNs(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, netns = ns): ChildProcess {
@@ -111,21 +95,11 @@ describe("etcd and Patroni, each database host in its own network namespace", ()
   // Separate namespaces on one bridge, as on separate hosts: etcd checks that a peer's
   // certificate names the address it connects from.
   const etcdHosts = topology.hosts.filter((h) => h.roles.includes("etcd"));
-  const hub = `${ns}-hub`;
-  const hostNs = (host: string) => `${ns}-${host}`;
+  let hosts: BridgedHosts;
+  const hostNs = (host: string) => hosts.nsOf(host);
 
   beforeAll(async () => {
-    ip("netns", "add", hub);
-    ip("-n", hub, "link", "add", "br0", "type", "bridge");
-    ip("-n", hub, "link", "set", "br0", "up");
-    for (const [i, h] of etcdHosts.entries()) {
-      ip("netns", "add", hostNs(h.name));
-      ip("-n", hub, "link", "add", `port${i}`, "type", "veth", "peer", "name", "lan0", "netns", hostNs(h.name));
-      ip("-n", hub, "link", "set", `port${i}`, "master", "br0", "up");
-      ip("-n", hostNs(h.name), "addr", "add", `${h.address}/16`, "dev", "lan0");
-      ip("-n", hostNs(h.name), "link", "set", "lan0", "up");
-      ip("-n", hostNs(h.name), "link", "set", "lo", "up");
-    }
+    hosts = bridgedHosts(ns, etcdHosts);
     // The three members, each with exactly its rendered /etc/default/etcd.
     for (const h of etcdHosts) {
       const envFile = join(materialize(h.name), "etc/default/etcd");
@@ -138,8 +112,7 @@ describe("etcd and Patroni, each database host in its own network namespace", ()
 
   afterAll(() => {
     for (const c of children) c.kill("SIGKILL");
-    for (const h of etcdHosts) run("ip", ["netns", "del", hostNs(h.name)]);
-    run("ip", ["netns", "del", hub]);
+    hosts?.remove();
   });
 
   /** As Patroni on db2 reaches etcd: over TLS, with its own certificate. */

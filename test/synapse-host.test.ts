@@ -2,12 +2,10 @@
 // generated hosts file and host_vars/<domain>/vars.yml through `ansible-inventory --list`
 // (ansible-core from PyPI, scripts/deps/validators.sh). The playbook itself cannot run
 // here: it drives Docker containers, and this machine has no Docker engine.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { buildTopology } from "../constructs/model/topology";
-import { SECRET_MARKER } from "../constructs/render";
-import { hostUnits } from "../constructs/roles";
 import { loadExample, ROOT } from "./helpers/examples";
+import { materializeHost } from "./helpers/host-files";
 import { run, tempDir } from "./helpers/programs";
 
 const tmp = tempDir("synapse-host");
@@ -16,11 +14,7 @@ afterAll(() => tmp.remove());
 function inventoryOf(example: "onprem-small" | "onprem-large"): { hosts: Record<string, unknown>; groups: Record<string, { hosts?: string[] }> } {
   const t = buildTopology(loadExample(example));
   const host = t.hosts.find((h) => h.roles.includes("synapse"))!;
-  const root = join(tmp.dir, example);
-  for (const f of hostUnits(t, host).flatMap((u) => u.files)) {
-    mkdirSync(dirname(join(root, f.path)), { recursive: true });
-    writeFileSync(join(root, f.path), f.content.replace(SECRET_MARKER, "test-$1"));
-  }
+  const root = materializeHost(t, host.name, join(tmp.dir, example));
   const r = run(join(ROOT, ".cache/venv-ansible/bin/ansible-inventory"), ["-i", join(root, "opt/matrix-platform/inventory/hosts"), "--list"], { env: { ...process.env, ANSIBLE_LOCAL_TEMP: join(tmp.dir, "ansible") } });
   if (r.status !== 0) throw new Error(r.output);
   const json = JSON.parse(r.stdout);
