@@ -3,21 +3,24 @@
  * hosts' units need plus their dependency closure for Debian 12, as a flat apt repository
  * in one tarball (see targets/onprem/bundle/).
  *
- *   npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>]
+ *   npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>] [--playbook <dir>]
  *
  * --out       where the tarball goes (default .cache/bundle/out)
  * --baseline  leave out what hosts with this dpkg status already have (default: none, so
  *             the bundle carries the complete closure and completes any Debian 12 host)
+ * --playbook  a matrix-docker-ansible-deploy checkout with its Galaxy roles (`just roles`),
+ *             carried with a wheelhouse of the pinned Ansible for the Synapse host
  */
 import { join, resolve } from "node:path";
 import { loadDeployments } from "../constructs/deployment/discover";
 import { exitOnDeploymentError } from "../constructs/deployment/errors";
 import { buildTopology } from "../constructs/model/topology";
 import { buildBundle } from "../targets/onprem/bundle/build";
+import { playbookCommitWarning } from "../targets/onprem/bundle/playbook";
 import { bundleRequest } from "../targets/onprem/bundle/request";
 
 const ROOT = join(__dirname, "..");
-const USAGE = "usage: npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>]";
+const USAGE = "usage: npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>] [--playbook <dir>]";
 
 function fail(message: string): never {
   console.error(`error: ${message}`);
@@ -35,6 +38,7 @@ const option = (name: string): string | undefined => {
 };
 const outDir = resolve(option("--out") ?? join(ROOT, ".cache/bundle/out"));
 const baseline = option("--baseline");
+const playbookDir = option("--playbook");
 if (args.length !== 1 || args[0].startsWith("--")) fail(USAGE);
 
 const [deployment] = exitOnDeploymentError(() => loadDeployments([resolve(args[0])]));
@@ -47,7 +51,10 @@ try {
     outDir,
     cacheDir: join(ROOT, ".cache/bundle"),
     ...(baseline ? { baselineStatus: resolve(baseline) } : {}),
+    ...(playbookDir ? { playbookDir: resolve(playbookDir) } : {}),
   });
+  const { playbook, ansible } = built.manifest;
+  const warning = playbook && playbookCommitWarning(playbook);
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
   const debBytes = built.manifest.debs.reduce((sum, d) => sum + d.size, 0);
   console.log(
@@ -56,6 +63,8 @@ try {
       `requested  ${request.packages.length} packages for ${request.hosts.length} hosts: ${request.packages.join(" ")}`,
       `closure    ${built.manifest.debs.length} .debs, ${mb(debBytes)} (Debian ${built.manifest.os.release} ${built.manifest.os.codename} ${built.manifest.os.architecture}, baseline ${built.manifest.baseline === "empty" ? "empty: complete closure" : "from --baseline"}); ${built.downloaded} downloaded, the rest from .cache/bundle`,
       `binaries   ${built.manifest.binaries.map((b) => b.module).join(" ") || "none"}`,
+      `playbook   ${playbook ? `matrix-docker-ansible-deploy ${playbook.commit ?? "(not a git checkout)"} with ${playbook.galaxy_roles} Galaxy roles; Ansible ${ansible?.length ?? 0} wheels, ${mb((ansible ?? []).reduce((sum, w) => sum + w.size, 0))}` : "none"}`,
+      ...(warning ? [`warning    ${warning}`] : []),
       `tarball    ${mb(built.bytes)} in ${built.seconds.toFixed(1)} s`,
     ].join("\n"),
   );

@@ -1,4 +1,5 @@
 /** The offline bundle's pure parts: which packages for which hosts, apt's plan, the name. */
+import type { OnPremDeployment } from "../constructs/deployment/model";
 import { buildTopology } from "../constructs/model/topology";
 import { archiveFileName, parseAptSimulation, poolFileName } from "../targets/onprem/bundle/apt-plan";
 import { BUNDLE_BINARIES } from "../targets/onprem/bundle/binaries";
@@ -22,12 +23,14 @@ describe("packages collected from a deployment", () => {
     expect(of("rtc2")).toEqual(BASE); // Redis only on the first media host
     expect(of("obj1")).toEqual(BASE); // minio: a single binary
     expect(of("backup1")).toEqual([...BASE, "pgbackrest", "rsync"].sort());
+    // python3-venv for the playbook's Ansible, python3-docker for its Docker modules.
+    expect(of("synapse1")).toEqual([...BASE, "docker.io", "python3", "python3-docker", "python3-venv", "rsync"].sort());
     for (const h of small.hosts) expect(h.packages).toEqual(expect.arrayContaining(BASE));
   });
 
   test("the union is sorted and unique", () => {
     expect(small.packages).toEqual([...new Set(small.hosts.flatMap((h) => h.packages))].sort());
-    expect(small.packages).toHaveLength(24);
+    expect(small.packages).toHaveLength(26);
   });
 
   test("small, medium and large ask for the same packages; a tier can be asked alone", () => {
@@ -48,6 +51,15 @@ describe("packages collected from a deployment", () => {
     expect(bundleRequest(buildTopology(loadExample("onprem-small")), (h) => h.startsWith("db")).binaries).toEqual([]);
     for (const name of ["livekit-server", "mc", "minio"] as const) expect(BUNDLE_BINARIES[name].version).toMatch(/^v\d+\.\d+\.\d+/);
   });
+});
+
+test("the playbook and Ansible ride in the bundle only when the Synapse host runs the playbook", () => {
+  expect(bundleRequest(buildTopology(loadExample("onprem-small"))).playbook).toBe(true);
+  expect(bundleRequest(buildTopology(loadExample("onprem-small")), (h) => h.startsWith("db")).playbook).toBe(false);
+  const operatorRuns = loadExample("onprem-small") as OnPremDeployment;
+  const request = bundleRequest(buildTopology({ ...operatorRuns, onprem: { ...operatorRuns.onprem, playbook: { run: false } } }));
+  expect(request.playbook).toBe(false);
+  expect(request.hosts.find((h) => h.host === "synapse1")?.packages).not.toContain("python3-venv");
 });
 
 describe("apt's plan", () => {

@@ -1,21 +1,24 @@
 /**
  * The offline bundle of examples/onprem-small.yaml (the whole deployment: its Debian
- * packages with their closure, and MinIO, mc and LiveKit built from the Go module proxy)
- * really installs on a clean Debian 12 root with no network at all:
+ * packages with their closure, MinIO, mc and LiveKit built from the Go module proxy, and
+ * the playbook stand-in with a wheelhouse of Ansible from the package index) really
+ * installs on a clean Debian 12 root with no network at all:
  * a copy of a debootstrapped minbase root (plus systemd, sshd, sudo), the bundle as its
  * only apt source, apt-get run in a chroot inside `unshare --net` (no interface but lo).
  * Takes about 1 minute warm, 10 minutes cold (debootstrap, downloads, Go builds).
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { buildTopology } from "../constructs/model/topology";
+import { ANSIBLE_CORE_VERSION, ANSIBLE_REQUIREMENTS } from "../constructs/roles/synapse-host/playbook";
 import { buildBundle, type BuiltBundle } from "../targets/onprem/bundle/build";
 import { HOST_BUNDLE_DIR, HOST_SOURCE_LINE } from "../targets/onprem/bundle/debian";
 import { bundleRequest } from "../targets/onprem/bundle/request";
 import { minimalBookwormRoot } from "./helpers/bookworm-root";
 import { loadExample, ROOT } from "./helpers/examples";
+import { PLAYBOOK_STAND_IN } from "./helpers/lab-bundle";
 
 const TOOLS = ["debootstrap", "dpkg-scanpackages", "apt-get", "flock", "unshare", "chroot", "tar"];
 const MUST_INSTALL = ["patroni", "postgresql-15", "etcd-server", "pgbouncer", "haproxy", "keepalived", "nftables"];
@@ -26,6 +29,13 @@ const sh = (cmd: string, args: readonly string[], input?: string) => {
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 };
 const sha256File = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
+
+/** Runs a script in a chroot of `root` with no network interface but lo. */
+const offline = (root: string, script: string) =>
+  sh("unshare", [
+    "--net", "--mount", "--pid", "--fork", `--mount-proc=${join(root, "proc")}`,
+    "sh", "-c", `mount -t devpts -o newinstance,ptmxmode=0666 devpts "$1/dev/pts" && exec chroot "$1" sh -c "$2"`, "sh", root, script,
+  ]);
 
 /** A missing tool fails the test, naming the script that installs it. */
 function requireTools(): void {
@@ -49,7 +59,7 @@ describe("offline bundle of onprem-small", () => {
 
   test("builds: every requested package plus its closure, indexed, named from content", () => {
     requireTools();
-    built = buildBundle({ request, outDir: join(work, "out"), cacheDir });
+    built = buildBundle({ request, outDir: join(work, "out"), cacheDir, playbookDir: PLAYBOOK_STAND_IN });
     expect(basename(built.file)).toMatch(/^matrix-bundle-z3r0d3v-small-[0-9a-f]{12}\.tar$/);
     expect(built.manifest.requested).toEqual(request.packages);
     const names = new Set(built.manifest.debs.map((d) => d.package));
@@ -60,14 +70,21 @@ describe("offline bundle of onprem-small", () => {
     const listing = sh("tar", ["-tf", built.file]).output.trim().split("\n");
     const binaries = built.manifest.binaries.map((b) => b.file);
     expect(binaries).toEqual(["bin/livekit-server", "bin/mc", "bin/minio"]);
-    expect(listing.sort()).toEqual(["Packages", "Packages.gz", "Release", "manifest.json", "bin/", ...binaries, ...built.manifest.debs.map((d) => d.file)].sort());
+    const playbookPart = (f: string) => /^(ansible|playbook)\//.test(f);
+    expect(listing.filter((f) => !playbookPart(f)).sort()).toEqual(["Packages", "Packages.gz", "Release", "manifest.json", "bin/", ...binaries, ...built.manifest.debs.map((d) => d.file)].sort());
+    // Every pinned Ansible wheel and the checkout, .git left out.
+    const wheels = built.manifest.ansible!.map((w) => w.file);
+    expect(wheels).toHaveLength(ANSIBLE_REQUIREMENTS.length);
+    expect(listing.filter((f) => f.startsWith("ansible/") && f !== "ansible/").sort()).toEqual(wheels.sort());
+    expect(listing).toEqual(expect.arrayContaining(["playbook/setup.yml", "playbook/requirements.yml", "playbook/roles/galaxy/stand_in_marker/tasks/main.yml"]));
+    expect(built.manifest.playbook).toMatchObject({ commit: null, galaxy_roles: 1, tree_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const inside = JSON.parse(sh("tar", ["-xOf", built.file, "manifest.json"]).output);
     expect(inside).toEqual(built.manifest);
   });
 
   test("a second build is served from the cache and is byte-identical", () => {
     requireTools();
-    const again = buildBundle({ request, outDir: join(work, "again"), cacheDir });
+    const again = buildBundle({ request, outDir: join(work, "again"), cacheDir, playbookDir: PLAYBOOK_STAND_IN });
     expect(again.downloaded).toBe(0);
     expect(basename(again.file)).toBe(basename(built.file));
     expect(sha256File(again.file)).toBe(sha256File(built.file));
@@ -98,10 +115,7 @@ describe("offline bundle of onprem-small", () => {
       "apt-get -q check",
       "dpkg --audit",
     ].join("\n");
-    const r = sh("unshare", [
-      "--net", "--mount", "--pid", "--fork", `--mount-proc=${join(root, "proc")}`,
-      "sh", "-c", `mount -t devpts -o newinstance,ptmxmode=0666 devpts "$1/dev/pts" && exec chroot "$1" sh -c "$2"`, "sh", root, inChroot,
-    ]);
+    const r = offline(root, inChroot);
     if (r.status !== 0) throw new Error(`offline install failed:\n${r.output.split("\n").slice(-40).join("\n")}`);
     expect(r.output).toMatch(/^interfaces: lo$/m);
     expect(r.output).not.toMatch(/^(E|W): /m);
@@ -118,5 +132,45 @@ describe("offline bundle of onprem-small", () => {
     expect(version("minio", "--version").output).toMatch(/^minio version/m);
     expect(version("mc", "--version").output).toMatch(/^mc version/m);
     expect(version("livekit-server", "--version").output).toMatch(/^livekit-server version 1\.13\.5$/m);
+  });
+
+  test("Ansible for the playbook installs from the wheelhouse on Debian 12's Python with no network", () => {
+    requireTools();
+    const root = join(work, "root");
+    const venv = "/opt/matrix-platform/ansible";
+    const r = offline(root, [
+      "set -e",
+      `python3 -m venv ${venv}`,
+      `${venv}/bin/pip install --quiet --no-index --find-links ${HOST_BUNDLE_DIR}/ansible ${ANSIBLE_REQUIREMENTS.join(" ")}`,
+      `${venv}/bin/ansible-playbook --version`,
+      `${venv}/bin/ansible-galaxy collection list community.docker`,
+    ].join("\n"));
+    if (r.status !== 0) throw new Error(`offline Ansible install failed:\n${r.output.split("\n").slice(-20).join("\n")}`);
+    expect(r.output).toContain(`ansible-playbook [core ${ANSIBLE_CORE_VERSION}]`);
+    expect(r.output).toMatch(/python version = 3\.11\./);
+    // The collection the playbook's roles pull images with (>= 3.6.0, its collections/requirements.yml).
+    expect(r.output).toMatch(/^community\.docker\s+[3-9]\.\d+\.\d+/m);
+  });
+});
+
+describe("the playbook checkout the bundle carries", () => {
+  const fresh = () => mkdtempSync(join(cacheDir, "playbook-"));
+
+  test("a deployment whose Synapse host runs the playbook needs --playbook", () => {
+    expect(() => buildBundle({ request, outDir: join(work, "none"), cacheDir })).toThrow("the Synapse host runs matrix-docker-ansible-deploy from the bundle: pass --playbook <checkout>");
+  });
+
+  test("a folder that is not a checkout is refused before any download", () => {
+    const dir = fresh();
+    expect(() => buildBundle({ request, outDir: join(work, "none"), cacheDir, playbookDir: dir })).toThrow(`--playbook ${dir}: no setup.yml and requirements.yml there, so it is not a matrix-docker-ansible-deploy checkout`);
+    rmSync(dir, { recursive: true });
+  });
+
+  test("a checkout without its Galaxy roles is refused, naming them and the command that fetches them", () => {
+    const dir = fresh();
+    cpSync(PLAYBOOK_STAND_IN, dir, { recursive: true });
+    rmSync(join(dir, "roles/galaxy"), { recursive: true });
+    expect(() => buildBundle({ request, outDir: join(work, "none"), cacheDir, playbookDir: dir })).toThrow(/1 of 1 Galaxy roles are missing under roles\/galaxy \(stand_in_marker\); .*just roles/);
+    rmSync(dir, { recursive: true });
   });
 });

@@ -3,7 +3,12 @@
 // (ansible-core from PyPI, scripts/deps/validators.sh). The playbook itself cannot run
 // here: it drives Docker containers, and this machine has no Docker engine.
 import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { OnPremDeployment } from "../constructs/deployment/model";
 import { buildTopology } from "../constructs/model/topology";
+import { hostUnits } from "../constructs/roles";
+import { MDAD_CHECKED_AT, MDAD_VARIABLES } from "../constructs/roles/synapse-host/mdad-variables";
+import { ANSIBLE_REQUIREMENTS, INVENTORY_DIR } from "../constructs/roles/synapse-host/playbook";
 import { loadExample, ROOT } from "./helpers/examples";
 import { materializeHost } from "./helpers/host-files";
 import { run, tempDir } from "./helpers/programs";
@@ -49,4 +54,45 @@ test("large differs from small only in worker counts (same variable names)", () 
   const large = Object.values(inventoryOf("onprem-large").hosts)[0] as Record<string, unknown>;
   expect(Object.keys(large).sort()).toEqual(Object.keys(small).sort());
   expect(large.matrix_synapse_workers_sync_workers_count).toBe(8);
+});
+
+describe("the playbook run at apply", () => {
+  const small = loadExample("onprem-small") as OnPremDeployment;
+  const synapseUnit = (d: OnPremDeployment) => {
+    const t = buildTopology(d);
+    return hostUnits(t, t.hosts.find((h) => h.roles.includes("synapse"))!).find((u) => u.name === "synapse")!;
+  };
+  const command = `/bin/ansible-playbook" -i ${INVENTORY_DIR}/hosts setup.yml --connection=local --tags=setup-all,ensure-matrix-users-created,start`;
+
+  test("from the offline bundle: Ansible from its wheelhouse, the checkout it carries, run on the host itself with the tags", () => {
+    const unit = synapseUnit({ ...small, onprem: { ...small.onprem, bundle: "/srv/bundle.tar" } });
+    expect(unit.playbook).toBe(true);
+    expect(unit.activate).toContain(`pip" install --quiet --no-index --find-links "$bundle/ansible" ${ANSIBLE_REQUIREMENTS.join(" ")}`);
+    expect(unit.activate).toContain('cp -a "$bundle/playbook" "$playbook.new"');
+    expect(unit.activate).toContain(command);
+    expect(unit.activate).not.toMatch(/git clone|ansible-galaxy/);
+  });
+
+  test("without a bundle: the pinned commit from upstream and its Galaxy roles, Ansible from the package index", () => {
+    const unit = synapseUnit(small);
+    expect(unit.activate).toContain(`git -C "$playbook" checkout --quiet --force ${MDAD_CHECKED_AT.commit}`);
+    expect(unit.activate).toContain("ansible-galaxy\" install -r requirements.yml -p roles/galaxy/ --force");
+    expect(unit.activate).toContain(`pip" install --quiet ${ANSIBLE_REQUIREMENTS.join(" ")}`);
+    expect(unit.activate).toContain(command);
+  });
+
+  test("onprem.playbook.run: false renders the inventory and leaves the run to the operator", () => {
+    const unit = synapseUnit({ ...small, onprem: { ...small.onprem, playbook: { run: false } } });
+    expect(unit.playbook).toBeUndefined();
+    expect(unit.activate).not.toContain("--connection=local");
+    expect(unit.activate).toContain(`echo "synapse1: inventory ready; run matrix-docker-ansible-deploy with: ansible-playbook -i ${INVENTORY_DIR}/hosts setup.yml`);
+  });
+
+  test("a registry mirror replaces every image's registry through the playbook's own override", () => {
+    const unit = synapseUnit({ ...small, onprem: { ...small.onprem, playbook: { run: true, registryMirror: "registry.example.internal:5000/" } } });
+    const vars = parseYaml(unit.files.find((f) => f.path.endsWith("/vars.yml"))!.content);
+    expect(vars.matrix_container_global_registry_prefix_override).toBe("registry.example.internal:5000/");
+    expect(Object.keys(vars).filter((k) => !(k in MDAD_VARIABLES))).toEqual([]);
+    expect(parseYaml(synapseUnit(small).files.find((f) => f.path.endsWith("/vars.yml"))!.content)).not.toHaveProperty("matrix_container_global_registry_prefix_override");
+  });
 });

@@ -173,6 +173,7 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
       database: { synchronousMode: o.database.synchronous_mode, ...(o.database.pool_size ? { poolSize: o.database.pool_size } : {}) },
       backup: { retentionFull: o.backup.retention_full, retentionDiff: o.backup.retention_diff, mediaBandwidthKbps: o.backup.media_bandwidth_kbps },
       ...(o.alerts ? { alerts: { email: o.alerts.email, smarthost: o.alerts.smarthost, from: o.alerts.from ?? `alertmanager@${domain}` } } : {}),
+      playbook: { run: o.playbook.run, ...(o.playbook.registry_mirror ? { registryMirror: o.playbook.registry_mirror } : {}) },
       pki: resolve(here, o.pki ?? `${d.name}.pki`),
       ...(o.bundle ? { bundle: resolve(here, o.bundle) } : {}),
     },

@@ -87,6 +87,14 @@ export interface BackupSettings {
   readonly mediaBandwidthKbps: number;
 }
 
+/** How matrix-docker-ansible-deploy reaches the Synapse host. */
+export interface PlaybookSettings {
+  /** The provisioner runs the playbook on the Synapse host; false leaves it to the operator. */
+  readonly run: boolean;
+  /** Registry prefix that replaces every image's public registry (matrix_container_global_registry_prefix_override). */
+  readonly registryMirror?: string;
+}
+
 export interface OnPremSettings {
   /** Absent only at the poc scale (one host, no load balancers). */
   readonly vip?: string;
@@ -99,6 +107,7 @@ export interface OnPremSettings {
   readonly backup: BackupSettings;
   /** Where Alertmanager e-mails alerts, if anywhere. */
   readonly alerts?: AlertDelivery;
+  readonly playbook: PlaybookSettings;
   /** Absolute path of the cluster's PKI folder: the CA and each host's certificate (constructs/pki). */
   readonly pki: string;
   /** Absolute path of the offline package bundle uploaded to every host, if any. */

@@ -84,6 +84,18 @@ export const onpremSchema = z.strictObject({
       from: z.email({ error: "is not an e-mail address" }).optional(),
     })
     .optional(),
+  /** matrix-docker-ansible-deploy on the Synapse host: run by the provisioner (default), or only rendered for the operator to run. */
+  playbook: z
+    .strictObject({
+      /** Run the playbook on the Synapse host at apply time (tags setup-all,ensure-matrix-users-created,start). */
+      run: z.boolean().default(true),
+      /** The intranet registry mirroring the playbook's container images, as a prefix (registry.example.internal:5000/); without it, images come from their public registries. */
+      registry_mirror: z
+        .string()
+        .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?\/([a-z0-9._-]+\/)*$/, { error: "is not a registry prefix: host[:port]/ with an optional path, ending in / (such as registry.example.internal:5000/)" })
+        .optional(),
+    })
+    .default({ run: true }),
   /** The cluster's PKI folder (npm run pki); relative to this file. Default: <name>.pki beside it. */
   pki: z.string().min(1).optional(),
   /** Offline package bundle (npm run bundle); relative to this file. Without it, hosts use their own apt sources. */

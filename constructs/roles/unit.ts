@@ -38,6 +38,11 @@ export interface RoleUnit {
   readonly packages: readonly string[];
   /** Programs Debian lacks, built into the bundle from source (installed to /usr/local/bin). */
   readonly binaries?: readonly BinaryName[];
+  /**
+   * Runs matrix-docker-ansible-deploy: the bundle must carry the playbook checkout and a
+   * wheelhouse of Ansible, and a new bundle re-runs the unit (it may carry a new playbook).
+   */
+  readonly playbook?: true;
 }
 
 export interface RoleContext {

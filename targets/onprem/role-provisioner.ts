@@ -17,6 +17,8 @@ export interface RoleProvisionerProps {
   readonly pki: PkiPaths;
   /** Folder, relative to the stack, where the rendered files are also written for review. */
   readonly renderedDir: string;
+  /** The offline bundle's path, if the deployment has one. */
+  readonly bundle?: string;
   readonly dependsOn: readonly ITerraformDependable[];
 }
 
@@ -78,6 +80,8 @@ export class RoleProvisioner extends Construct {
         role: unit.name,
         content_sha256: this.contentHash,
         // Read by tofu at plan time: a re-issued certificate (and so its key) re-runs the unit.
+        // The playbook comes from the bundle: a new bundle may carry a new one.
+        ...(unit.playbook && props.bundle ? { bundle_sha256: `\${filesha256(${JSON.stringify(props.bundle)})}` } : {}),
         ...(certificates.length > 0 ? { certificates_sha256: `\${sha256(join(",", [${certificates.map((c) => `filesha256(${JSON.stringify(c)})`).join(", ")}]))}` } : {}),
       },
       connection: props.access.connection,

@@ -69,6 +69,7 @@ export class OnPremStack extends TerraformStack {
           access: h.access,
           pki: pkiPaths(d.onprem.pki, h.host.name),
           renderedDir: "rendered",
+          bundle: d.onprem.bundle,
           dependsOn: [
             ...[...new Set([...h.provisioned, ...clusterDeps])].map((p) => p.resource),
             ...(unitName === "base" && h.bundle ? [h.bundle.resource] : []),

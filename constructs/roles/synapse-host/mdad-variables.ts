@@ -18,6 +18,9 @@ export const MDAD_VARIABLES: Readonly<Record<string, string>> = {
   matrix_playbook_reverse_proxy_type: MB,
   matrix_playbook_ssl_enabled: MB,
   matrix_playbook_docker_installation_enabled: GV,
+  // A default of the Galaxy role docker_sdk_for_python; setup.yml runs that role `when:` it is true.
+  devture_docker_sdk_for_python_installation_enabled: "setup.yml (when: of role galaxy/docker_sdk_for_python)",
+  matrix_container_global_registry_prefix_override: MB,
   matrix_domain: MB,
   matrix_server_fqn_matrix: MB,
   matrix_homeserver_implementation: MB,

@@ -1,14 +1,19 @@
+import type { PlaybookSettings } from "../../deployment/model";
 import { renderTemplate } from "../../render";
 import { LIVEKIT_JWT_PATH } from "../media";
 import { mediaStore } from "../object-store";
 import { elementHostName } from "./element";
 import { MDAD_CHECKED_AT } from "./mdad-variables";
+import { ANSIBLE_CORE_VERSION, ANSIBLE_REQUIREMENTS, ANSIBLE_VENV, INVENTORY_DIR, MDAD_REPOSITORY, PLAYBOOK_DIR, PLAYBOOK_TAGS } from "./playbook";
+import { APT_INSTALL } from "../base";
 import type { RoleRenderer } from "../unit";
 import { commonView, members } from "../view";
 
 /**
  * The Synapse host: matrix-docker-ansible-deploy's inventory and vars.yml from the
- * topology, and the rsync daemon the backup server pulls from.
+ * topology, the rsync daemon the backup server pulls from, and (unless
+ * onprem.playbook.run is false) the playbook run on the host itself: from the offline
+ * bundle when the deployment has one, else from upstream at the pinned commit.
  */
 export const renderSynapse: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
@@ -18,8 +23,22 @@ export const renderSynapse: RoleRenderer = ({ topology, host }) => {
   // turn: over UDP and TCP, turns: over TLS (the certificate names the address).
   const turnUris = members(topology, "coturn").flatMap((m) => [`turn:${m.address}:3478?transport=udp`, `turn:${m.address}:3478?transport=tcp`, `turns:${m.address}:5349?transport=tcp`]);
   const rtc = members(topology, "livekit").length > 0 ? { jwtUrl: `https://${d.domain}${LIVEKIT_JWT_PATH}` } : undefined;
-  const vars = { ...view, scale: d.scale, federation: d.federation, workers: topology.workers, sshUser, loadBalancers, turnUris, mdad: MDAD_CHECKED_AT, elementFqn: elementHostName(d.domain ?? d.serverName), mediaStore: mediaStore(topology), rtc };
-  const inventory = "/opt/matrix-platform/inventory";
+  const playbook: PlaybookSettings = d.target === "onprem" ? d.onprem.playbook : { run: false };
+  const vars = { ...view, registryMirror: playbook.registryMirror, scale: d.scale, federation: d.federation, workers: topology.workers, sshUser, loadBalancers, turnUris, mdad: MDAD_CHECKED_AT, elementFqn: elementHostName(d.domain ?? d.serverName), mediaStore: mediaStore(topology), rtc };
+  const inventory = INVENTORY_DIR;
+  const activation = {
+    ...view,
+    inventory,
+    playbook: { run: playbook.run, bundled: d.target === "onprem" && d.onprem.bundle !== undefined },
+    venv: ANSIBLE_VENV,
+    playbookDir: PLAYBOOK_DIR,
+    ansibleCore: ANSIBLE_CORE_VERSION,
+    requirements: ANSIBLE_REQUIREMENTS.join(" "),
+    tags: PLAYBOOK_TAGS.join(","),
+    aptInstall: APT_INSTALL,
+    mdadRepository: MDAD_REPOSITORY,
+    mdad: MDAD_CHECKED_AT,
+  };
   const backupHosts = members(topology, "backup");
   return {
     name: "synapse",
@@ -33,7 +52,10 @@ export const renderSynapse: RoleRenderer = ({ topology, host }) => {
           ]
         : []),
     ],
-    activate: renderTemplate("synapse/activate.sh.mustache", { ...view, backupHosts }),
-    packages: ["docker.io", "python3", ...(backupHosts.length > 0 ? ["rsync"] : [])],
+    activate: renderTemplate("synapse/activate.sh.mustache", { ...activation, backupHosts }),
+    // python3-docker: the playbook's Docker modules need the SDK; the playbook's own role
+    // for it is turned off (it would reach for a package mirror).
+    packages: ["docker.io", "python3", "python3-docker", ...(playbook.run ? ["python3-venv"] : []), ...(backupHosts.length > 0 ? ["rsync"] : [])],
+    ...(playbook.run ? { playbook: true } : {}),
   };
 };

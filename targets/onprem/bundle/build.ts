@@ -6,6 +6,7 @@ import { BUNDLE_BINARIES } from "./binaries";
 import { TARGET_OS, targetSuites } from "./debian";
 import { buildGoBinary } from "./go-build";
 import { bundleTarName, manifestText, type BundleManifest, type ManifestBinary } from "./manifest";
+import { checkPlaybookCheckout, stageAnsibleWheels, stagePlaybook } from "./playbook";
 import { writeFlatRepository, writeTar } from "./repo";
 import type { BundleRequest } from "./request";
 
@@ -17,6 +18,8 @@ export interface BuildBundleOptions {
   readonly cacheDir: string;
   /** A dpkg status file of the hosts' minimal system; without it, the complete closure. */
   readonly baselineStatus?: string;
+  /** A matrix-docker-ansible-deploy checkout with its Galaxy roles; needed when the request runs the playbook. */
+  readonly playbookDir?: string;
 }
 
 export interface BuiltBundle {
@@ -34,6 +37,11 @@ const sha256File = (path: string) => createHash("sha256").update(readFileSync(pa
 /** Resolves, downloads (cached), assembles and tars the bundle of one request. */
 export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
   const started = process.hrtime.bigint();
+  if (opts.request.playbook && opts.playbookDir === undefined) {
+    throw new Error("the Synapse host runs matrix-docker-ansible-deploy from the bundle: pass --playbook <checkout> (the playbook at the pinned commit with `just roles` done; README, \"Synapse host\"), or set onprem.playbook.run: false");
+  }
+  // Before any download: a checkout that cannot run offline is refused at once.
+  if (opts.request.playbook && opts.playbookDir !== undefined) checkPlaybookCheckout(opts.playbookDir);
   const root = prepareAptRoot(join(opts.cacheDir, "apt"), opts.baselineStatus);
   const { planned, downloaded } = resolveAndDownload(root, opts.request.packages);
 
@@ -45,6 +53,7 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
       const path = buildGoBinary(bin, join(staging, "bin"), join(opts.cacheDir, "go-bin"));
       return { file: `bin/${bin.name}`, name: bin.name, module: `${bin.module}@${bin.version}`, package: bin.package, size: statSync(path).size, sha256: sha256File(path) };
     });
+    const playbook = opts.request.playbook && opts.playbookDir !== undefined ? { ansible: stageAnsibleWheels(opts.cacheDir, staging), playbook: stagePlaybook(opts.playbookDir, staging) } : {};
     const manifest: BundleManifest = {
       format: 1,
       deployment: opts.request.deployment,
@@ -53,13 +62,14 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
       requested: opts.request.packages,
       debs,
       binaries,
+      ...playbook,
     };
     writeFileSync(join(staging, "manifest.json"), manifestText(manifest));
 
     mkdirSync(opts.outDir, { recursive: true });
     const file = join(opts.outDir, bundleTarName(manifest));
     const partial = `${file}.partial-${process.pid}`;
-    writeTar(staging, ["Packages", "Packages.gz", "Release", "manifest.json", ...debs.map((d) => d.file), ...(binaries.length > 0 ? ["bin"] : [])], partial);
+    writeTar(staging, ["Packages", "Packages.gz", "Release", "manifest.json", ...debs.map((d) => d.file), ...(binaries.length > 0 ? ["bin"] : []), ...(manifest.playbook ? ["ansible", "playbook"] : [])], partial);
     renameSync(partial, file);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { file, manifest, bytes: statSync(file).size, downloaded: downloaded.length, seconds };

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { ManifestFile, ManifestPlaybook } from "./playbook";
 /** One .deb in the bundle. */
 export interface ManifestDeb {
   readonly file: string;
@@ -46,6 +47,10 @@ export interface BundleManifest {
   /** The closure, sorted by package name. */
   readonly debs: readonly ManifestDeb[];
   readonly binaries: readonly ManifestBinary[];
+  /** The Ansible wheelhouse under ansible/, when the Synapse host runs the playbook. */
+  readonly ansible?: readonly ManifestFile[];
+  /** The matrix-docker-ansible-deploy checkout under playbook/. */
+  readonly playbook?: ManifestPlaybook;
 }
 
 /** The manifest as written into the bundle. */

@@ -18,6 +18,8 @@ export interface BundleRequest {
   readonly packages: readonly string[];
   /** Programs built from source into the bundle (targets/onprem/bundle/binaries.ts): sorted, unique. */
   readonly binaries: readonly BinaryName[];
+  /** A unit runs matrix-docker-ansible-deploy: the bundle carries the playbook and Ansible. */
+  readonly playbook: boolean;
 }
 
 const sortedUnique = (names: Iterable<string>): string[] => [...new Set(names)].sort();
@@ -30,6 +32,7 @@ export function bundleRequest(topology: Topology, onlyHosts?: (host: string) => 
   const hosts = topology.hosts
     .filter((h) => !onlyHosts || onlyHosts(h.name))
     .map((h) => ({ host: h.name, packages: sortedUnique(hostUnits(topology, h).flatMap((u) => u.packages)) }));
-  const binaries = sortedUnique(topology.hosts.filter((h) => !onlyHosts || onlyHosts(h.name)).flatMap((h) => hostUnits(topology, h).flatMap((u) => u.binaries ?? []))) as BinaryName[];
-  return { deployment: topology.deployment.name, hosts, packages: sortedUnique(hosts.flatMap((h) => h.packages)), binaries };
+  const units = topology.hosts.filter((h) => !onlyHosts || onlyHosts(h.name)).flatMap((h) => hostUnits(topology, h));
+  const binaries = sortedUnique(units.flatMap((u) => u.binaries ?? [])) as BinaryName[];
+  return { deployment: topology.deployment.name, hosts, packages: sortedUnique(hosts.flatMap((h) => h.packages)), binaries, playbook: units.some((u) => u.playbook) };
 }

@@ -1,0 +1,116 @@
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { parse } from "yaml";
+import { ANSIBLE_REQUIREMENTS } from "../../../constructs/roles/synapse-host/playbook";
+import { MDAD_CHECKED_AT } from "../../../constructs/roles/synapse-host/mdad-variables";
+
+/**
+ * What the Synapse host needs to run matrix-docker-ansible-deploy with no network: the
+ * playbook checkout with its Galaxy roles (`just roles` done on a connected machine), and
+ * a wheelhouse of the pinned Ansible for the hosts' Python.
+ */
+
+/** Debian 12's python3: the wheels must install there, not on the machine building the bundle. */
+const HOST_PYTHON = { version: "3.11", abi: "cp311", platforms: ["manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64"] } as const;
+
+export interface ManifestFile {
+  readonly file: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+export interface ManifestPlaybook {
+  /** The checkout's git commit; null when it is not a git checkout. */
+  readonly commit: string | null;
+  /** SHA-256 over every file's path and content (.git left out). */
+  readonly tree_sha256: string;
+  /** Galaxy roles requirements.yml names, all present under roles/galaxy. */
+  readonly galaxy_roles: number;
+}
+
+const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
+
+/** Project name as pip normalizes it (PEP 503), from a requirement or a wheel file name. */
+const projectName = (s: string) => s.split(/==|-\d/)[0].toLowerCase().replace(/[-_.]+/g, "-");
+
+function filesUnder(dir: string, skip: (name: string) => boolean = () => false): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() || e.isSymbolicLink())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .filter((p) => !skip(p))
+    .sort();
+}
+
+/**
+ * Checks that `dir` is a playbook checkout ready to run offline: setup.yml, and every role
+ * requirements.yml pins present under roles/galaxy. Throws an error that names the fix.
+ */
+export function checkPlaybookCheckout(dir: string): { readonly roles: readonly string[]; readonly commit: string | null } {
+  const fix = "clone matrix-docker-ansible-deploy at the pinned commit and run `just roles` (or `ansible-galaxy install -r requirements.yml -p roles/galaxy/ --force`) in it on a connected machine";
+  if (!existsSync(join(dir, "setup.yml")) || !existsSync(join(dir, "requirements.yml"))) {
+    throw new Error(`--playbook ${dir}: no setup.yml and requirements.yml there, so it is not a matrix-docker-ansible-deploy checkout; ${fix}`);
+  }
+  const requirements = parse(readFileSync(join(dir, "requirements.yml"), "utf8")) as { name?: string; src?: string }[] | null;
+  if (!Array.isArray(requirements)) throw new Error(`--playbook ${dir}: requirements.yml is not a list of roles`);
+  const roles = requirements.map((r) => r.name ?? (r.src ?? "").replace(/\.git$/, "").split("/").pop() ?? "");
+  const missing = roles.filter((name) => !existsSync(join(dir, "roles/galaxy", name)));
+  if (missing.length > 0) {
+    throw new Error(`--playbook ${dir}: ${missing.length} of ${roles.length} Galaxy roles are missing under roles/galaxy (${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}); ${fix}`);
+  }
+  const git = existsSync(join(dir, ".git")) ? spawnSync("git", ["-C", dir, "rev-parse", "HEAD"], { encoding: "utf8" }) : undefined;
+  return { roles, commit: git?.status === 0 ? git.stdout.trim() : null };
+}
+
+/** Copies the checkout, .git left out, to staging/playbook. */
+export function stagePlaybook(dir: string, staging: string): ManifestPlaybook {
+  const checked = checkPlaybookCheckout(dir);
+  const target = join(staging, "playbook");
+  cpSync(dir, target, { recursive: true, verbatimSymlinks: true, filter: (src) => relative(dir, src).split("/")[0] !== ".git" });
+  const tree = createHash("sha256");
+  for (const file of filesUnder(target)) {
+    const path = join(target, file);
+    tree.update(`${file}\0${statSync(path).isFile() ? sha256(readFileSync(path)) : "link"}\n`);
+  }
+  return { commit: checked.commit, tree_sha256: tree.digest("hex"), galaxy_roles: checked.roles.length };
+}
+
+/** A line for the builder when the checkout is not the commit the variable names were checked at. */
+export function playbookCommitWarning(playbook: ManifestPlaybook): string | undefined {
+  if (playbook.commit === MDAD_CHECKED_AT.commit) return undefined;
+  return `the playbook is ${playbook.commit ?? "not a git checkout"}, not ${MDAD_CHECKED_AT.commit} (${MDAD_CHECKED_AT.date}), where vars.yml's variable names were checked: the playbook's own validation stops on a renamed one`;
+}
+
+/**
+ * Downloads the pinned Ansible wheels for the hosts' Python into staging/ansible (cached by
+ * the requirement set). Every wheel pip fetches must be pinned: an unpinned dependency
+ * means the list in constructs/roles/synapse-host/playbook.ts is out of date.
+ */
+export function stageAnsibleWheels(cacheDir: string, staging: string): ManifestFile[] {
+  const cache = join(cacheDir, "ansible-wheels", sha256(JSON.stringify([HOST_PYTHON, ANSIBLE_REQUIREMENTS])).slice(0, 16));
+  if (!existsSync(cache)) {
+    const partial = `${cache}.partial-${process.pid}`;
+    mkdirSync(partial, { recursive: true });
+    const args = ["-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--only-binary=:all:", "--python-version", HOST_PYTHON.version, "--implementation", "cp"];
+    const abis = [HOST_PYTHON.abi, "abi3", "none"].flatMap((abi) => ["--abi", abi]);
+    const r = spawnSync("python3", [...args, ...abis, ...HOST_PYTHON.platforms.flatMap((p) => ["--platform", p]), "-d", partial, ...ANSIBLE_REQUIREMENTS], { encoding: "utf8" });
+    if (r.status !== 0) {
+      rmSync(partial, { recursive: true, force: true });
+      throw new Error(`pip download of Ansible for the Synapse host failed (python3 with pip is needed, and the package index reachable): ${(r.stderr || String(r.error)).trim().split("\n").slice(-3).join(" ")}`);
+    }
+    const pinned = new Set(ANSIBLE_REQUIREMENTS.map(projectName));
+    const unpinned = readdirSync(partial).filter((f) => !pinned.has(projectName(f)));
+    if (unpinned.length > 0) {
+      rmSync(partial, { recursive: true, force: true });
+      throw new Error(`Ansible pulled in wheels that ANSIBLE_REQUIREMENTS does not pin: ${unpinned.join(", ")}; pin them in constructs/roles/synapse-host/playbook.ts`);
+    }
+    renameSync(partial, cache);
+  }
+  const target = join(staging, "ansible");
+  cpSync(cache, target, { recursive: true });
+  return filesUnder(target).map((file) => {
+    const data = readFileSync(join(target, file));
+    return { file: `ansible/${file}`, size: data.length, sha256: sha256(data) };
+  });
+}
