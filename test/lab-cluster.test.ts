@@ -4,13 +4,16 @@
 // containers, test/helpers/lab.ts) over SSH, from the offline bundle alone, MinIO, mc and
 // LiveKit included. The control namespace (tofu, and the test's clients) sits in the
 // client and admin subnets. The Synapse host gets its inventory, Docker and the rsync
-// daemon; matrix-docker-ansible-deploy's containers do not run here (README).
+// daemon, and runs the playbook from the bundle; that playbook is a stand-in
+// (test/fixtures/playbook-stand-in): matrix-docker-ansible-deploy's roles and container
+// images cannot be fetched here, and no Docker engine runs in the lab (README).
 import { join } from "node:path";
 import { parseDeployment } from "../constructs/deployment/load";
 import type { OnPremDeployment } from "../constructs/deployment/model";
 import { buildTopology } from "../constructs/model/topology";
 import { issuePki } from "../constructs/pki/issue";
 import { MEDIA_BUCKET } from "../constructs/roles/object-store";
+import { ANSIBLE_CORE_VERSION, ANSIBLE_VENV } from "../constructs/roles/synapse-host/playbook";
 import { buildLabBundle } from "./helpers/lab-bundle";
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "./helpers/lab";
 import { applyFailure, eventually, labStack, takeBigLabTurn } from "./helpers/lab-stack";
@@ -87,6 +90,26 @@ afterAll(async () => {
 
 test("every host of the small scale was provisioned from the bundle", () => {
   expect(applyOutput).toMatch(/Apply complete! Resources: \d+ added, 0 changed, 0 destroyed\./);
+});
+
+test("Synapse host: the playbook (stand-in) ran on the host itself from the bundle, with the bundle's Ansible, the generated inventory and the provisioner's tags", async () => {
+  const r = await theLab().exec("synapse1", "hostname; cat /var/lib/matrix-stand-in/run.ini");
+  const [hostname, ...lines] = r.stdout.trim().split("\n");
+  const run = Object.fromEntries(lines.filter((l) => l.includes(" = ")).map((l) => l.split(" = ")));
+  expect(run).toEqual({
+    ansible_core: ANSIBLE_CORE_VERSION,
+    // Lookups run on the controller, facts come from the target: the host is its own controller.
+    controller: hostname,
+    target: hostname,
+    python: `${ANSIBLE_VENV}/bin/python3`,
+    user: "root",
+    tags: "ensure-matrix-users-created,setup-all,start",
+    matrix_domain: DOMAIN,
+    matrix_server_fqn_matrix: DOMAIN,
+    federation: "False",
+    sync_workers: "4",
+    started: "yes",
+  });
 });
 
 test("object store: Synapse's credentials round-trip a media file through HAProxy on the VIP", async () => {
