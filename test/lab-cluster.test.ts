@@ -149,6 +149,30 @@ test("LiveKit: both nodes registered in Redis", async () => {
   expect(nodes).toBe("2");
 });
 
+test("Redis: when the primary is lost, the Sentinels promote the replica, LiveKit follows, and the old primary returns as a replica", async () => {
+  const redisCli = (host: string, port: number, command: string) => theLab().exec(host, `REDISCLI_AUTH='${secret("redis_livekit")}' redis-cli --no-auth-warning -h ${addressOf(host)} -p ${port} ${command}`);
+  const primary = async () => (await redisCli("mon1", 26379, "sentinel get-master-addr-by-name livekit")).stdout.trim().split("\n")[0];
+  const role = async (host: string) => (await redisCli(host, 6379, "role")).stdout.trim().split("\n")[0];
+  expect([await primary(), await role("rtc1"), await role("rtc2")]).toEqual([addressOf("rtc1"), "master", "slave"]);
+  // LiveKit's own connections (psrpc subscriptions, node registry) to a Redis, by source address.
+  const livekitClients = async (host: string) =>
+    [...new Set((await redisCli(host, 6379, "client list")).stdout.split("\n").filter((l) => !/ name=sentinel-| cmd=client\|list/.test(l)).map((l) => /addr=([\d.]+):/.exec(l)?.[1]).filter((a) => a !== undefined))].sort();
+  expect(await livekitClients("rtc1")).toEqual(expect.arrayContaining([addressOf("rtc1"), addressOf("rtc2")]));
+
+  await theLab().exec("rtc1", "systemctl stop redis-server.service");
+  const lost = Date.now();
+  await eventually("the Sentinels name rtc2 primary", primary, (p) => p === addressOf("rtc2"), 60);
+  console.log(`lab cluster: Redis primary lost, rtc2 promoted after ${((Date.now() - lost) / 1000).toFixed(1)} s`);
+  expect(await role("rtc2")).toBe("master");
+  const followers = await eventually("both LiveKit nodes on the new primary", () => livekitClients("rtc2"), (a) => [addressOf("rtc1"), addressOf("rtc2")].every((x) => a.includes(x)), 60);
+  expect(followers).toEqual(expect.arrayContaining([addressOf("rtc1"), addressOf("rtc2")]));
+
+  await theLab().exec("rtc1", "systemctl start redis-server.service");
+  await eventually("rtc1 back as a replica", () => role("rtc1"), (r) => r === "slave", 60);
+  expect(await primary()).toBe(addressOf("rtc2"));
+  for (const host of ["rtc1", "rtc2"]) expect((await theLab().exec(host, "systemctl is-active livekit-server.service")).stdout.trim()).toBe("active");
+});
+
 test("monitoring: Prometheus reports every target it can reach as up", async () => {
   type Target = { labels: { job: string; instance: string }; health: string; lastError: string };
   const targets = async () => JSON.parse((await theLab().runInControl("curl", ["-fsS", `http://${addressOf("mon1")}:9090/api/v1/targets?state=active`])).stdout || '{"data":{"activeTargets":[]}}').data.activeTargets as Target[];

@@ -130,11 +130,26 @@ describe("facts the configs must get right", () => {
     expect(conf).toMatch(/^max-port=50151$/m);
   });
 
-  test("LiveKit announces its own address (no STUN) and shares Redis", () => {
+  test("LiveKit announces its own address (no STUN) and finds the Redis primary through every Sentinel", () => {
     const cfg = parseYaml(fileOf(unitsOf(small, "rtc2"), "/etc/livekit/livekit.yaml"));
     expect(cfg.rtc.node_ip).toBe("10.10.6.12");
     expect(cfg.rtc.use_external_ip).toBe(false);
-    expect(cfg.redis.address).toBe("10.10.6.11:6379");
+    expect(cfg.redis).toMatchObject({ sentinel_master_name: "livekit", sentinel_addresses: ["10.10.6.11:26379", "10.10.6.12:26379", "10.10.7.10:26379"] });
+    expect(cfg.redis.address).toBeUndefined();
+  });
+
+  test("Redis replicas are not pinned to the first host: the activation asks the Sentinels who is primary", () => {
+    for (const host of ["rtc1", "rtc2"]) {
+      const redis = unitsOf(small, host).find((u) => u.name === "redis")!;
+      expect(fileOf([redis], "/etc/redis/redis.conf")).not.toMatch(/^replicaof/m);
+      expect(redis.activate).toContain("sentinel get-master-addr-by-name livekit");
+    }
+    const sentinel = fileOf(unitsOf(small, "mon1"), "/etc/redis/sentinel.matrix.conf");
+    // Three Sentinels: two must agree, so one media host lost still leaves a failover.
+    expect(sentinel).toMatch(/^sentinel monitor livekit PRIMARY_ADDRESS 6379 2$/m);
+    expect(fileOf(unitsOf(buildTopology(loadExample("onprem-large")), "mon1"), "/etc/redis/sentinel.matrix.conf")).toMatch(/^sentinel monitor livekit PRIMARY_ADDRESS 6379 3$/m);
+    // auth-pass must follow the monitor line it names.
+    expect(sentinel.indexOf("sentinel auth-pass livekit")).toBeGreaterThan(sentinel.indexOf("sentinel monitor livekit"));
   });
 
   test("the firewall drops by default and names sources per port", () => {

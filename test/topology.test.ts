@@ -23,7 +23,9 @@ describe("scales share one topology", () => {
     expect([count(small, "coturn"), count(medium, "coturn"), count(large, "coturn")]).toEqual([2, 2, 3]);
     expect([count(small, "livekit"), count(medium, "livekit"), count(large, "livekit")]).toEqual([2, 3, 4]);
     for (const t of [small, medium, large]) {
-      expect([count(t, "etcd"), count(t, "patroni"), count(t, "minio"), count(t, "haproxy"), count(t, "redis")]).toEqual([3, 3, 4, 2, 1]);
+      expect([count(t, "etcd"), count(t, "patroni"), count(t, "minio"), count(t, "haproxy")]).toEqual([3, 3, 4, 2]);
+      // Redis on every LiveKit host; Sentinels an odd-or-more majority with the monitoring host's.
+      expect([count(t, "redis"), count(t, "sentinel")]).toEqual([count(t, "livekit"), count(t, "livekit") + 1]);
     }
     expect(small.hosts).toHaveLength(16);
   });
@@ -51,9 +53,10 @@ describe("placement", () => {
     expect(small.hosts.find((h) => h.name === "db1")?.roles).toEqual(["etcd", "patroni", "pgbouncer"]);
   });
 
-  test("Redis for the LiveKit mesh goes to the first LiveKit host", () => {
-    expect(hostsWithRole(small, "redis").map((h) => h.name)).toEqual(["rtc1"]);
-    expect(small.hosts.find((h) => h.name === "rtc2")?.roles).toEqual(["livekit"]);
+  test("every LiveKit host carries Redis and a Sentinel; the monitoring host a third Sentinel", () => {
+    expect(hostsWithRole(small, "redis").map((h) => h.name)).toEqual(["rtc1", "rtc2"]);
+    expect(small.hosts.find((h) => h.name === "rtc2")?.roles).toEqual(["redis", "sentinel", "livekit"]);
+    expect(hostsWithRole(small, "sentinel").map((h) => h.name)).toEqual(["rtc1", "rtc2", "mon1"]);
   });
 
   test("role dependencies follow the activation order", () => {
@@ -92,7 +95,7 @@ describe("port matrix", () => {
   });
 
   test("a host opens only its roles' ports plus SSH and node_exporter", () => {
-    expect(rulesOf("mon1").map((r) => r.rule.port)).toEqual([...HOST_PORTS.map((p) => p.port), 9090, 9093, 3000]);
+    expect(rulesOf("mon1").map((r) => r.rule.port)).toEqual([...HOST_PORTS.map((p) => p.port), 26379, 9090, 9093, 3000]);
   });
 
   test("VRRP is allowed only between the load balancers", () => {

@@ -79,18 +79,6 @@ function sshAccess(
   return { user: override.ssh_user ?? base.user, port: base.port, useAgent, ...(key && !useAgent ? { privateKeyPath: key } : {}) };
 }
 
-/**
- * Placement rule: LiveKit's mesh needs one Redis; unless the inventory places it, it
- * goes on the first LiveKit host (seed 002: "Distributed mesh with Redis coordination").
- */
-function placeRedisWithFirstLiveKit(hosts: InventoryHost[]): void {
-  if (hosts.some((h) => h.roles.includes("redis"))) return;
-  const i = hosts.findIndex((h) => h.roles.includes("livekit"));
-  if (i < 0) return;
-  const roles = new Set<Role>([...hosts[i].roles, "redis"]);
-  hosts[i] = { ...hosts[i], roles: ROLE_ORDER.filter((r) => roles.has(r)) };
-}
-
 function awsSettings(a: NonNullable<ParsedDeployment["aws"]>): AwsSettings {
   const at = (field: string) => ["aws", field];
   const memory = instanceMemoryGiB(a.instance_type);
@@ -155,7 +143,6 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
     const roles = new Set<Role>(h.roles ?? ROLE_GROUPS[h.group as RoleGroup]);
     return { name: h.name, address: h.address, ssh: sshAccess(o.ssh, h), roles: ROLE_ORDER.filter((r) => roles.has(r)) };
   });
-  placeRedisWithFirstLiveKit(hosts);
   const bastion: Bastion | undefined = o.ssh.bastion ? { host: o.ssh.bastion.host, ...sshAccess({ ...o.ssh.bastion, user: o.ssh.bastion.user }) } : undefined;
 
   const deployment: OnPremDeployment = {

@@ -11,6 +11,7 @@ export const HA_ROLES = [
   "minio",
   "coturn",
   "redis",
+  "sentinel",
   "livekit",
   "monitoring",
   "backup",
@@ -26,15 +27,17 @@ export type Role = (typeof ROLES)[number];
 /**
  * Role groups: the placement rule a host can use instead of listing roles. The groups
  * encode the co-location the research notes allow (etcd on the Patroni nodes, PgBouncer
- * next to each PostgreSQL, Keepalived with each HAProxy, Redis with the first LiveKit node).
+ * next to each PostgreSQL, Keepalived with each HAProxy, Redis and a Sentinel with each
+ * LiveKit node). The monitoring host adds a Sentinel so that two media hosts still leave a
+ * majority of three to agree on a failover.
  */
 export const ROLE_GROUPS = {
   database: ["etcd", "patroni", "pgbouncer"],
   load_balancer: ["haproxy", "keepalived"],
   object_store: ["minio"],
   turn: ["coturn"],
-  media: ["livekit"],
-  monitoring: ["monitoring"],
+  media: ["redis", "sentinel", "livekit"],
+  monitoring: ["sentinel", "monitoring"],
   backup: ["backup"],
   synapse: ["synapse"],
   poc: ["poc"],
@@ -56,6 +59,7 @@ export const ROLE_ORDER: readonly Role[] = [
   "keepalived",
   "minio",
   "redis",
+  "sentinel",
   "coturn",
   "livekit",
   "synapse",
@@ -73,8 +77,9 @@ export const ROLE_DEPENDENCIES: Readonly<Record<Role, readonly Role[]>> = {
   keepalived: ["haproxy"],
   minio: [],
   redis: [],
+  sentinel: ["redis"],
   coturn: [],
-  livekit: ["redis"],
+  livekit: ["redis", "sentinel"],
   synapse: ["haproxy", "keepalived", "minio", "coturn", "livekit"],
   backup: ["patroni", "synapse"],
   monitoring: ["synapse", "backup"],

@@ -29,16 +29,19 @@ export interface ScalePreset {
 }
 
 const DB_TIER = { etcd: 3, patroni: 3, pgbouncer: 3, haproxy: 2, keepalived: 2, minio: 4 } as const;
-const SINGLETONS = { redis: 1, monitoring: 1, backup: 1, synapse: 1 } as const;
+const SINGLETONS = { monitoring: 1, backup: 1, synapse: 1 } as const;
+/** Redis and a Sentinel on every LiveKit host, and one more Sentinel on the monitoring host. */
+const media = (livekit: number) => ({ livekit, redis: livekit, sentinel: livekit + 1 });
 
 /** Roles that share their host with another role take that host's size. */
-type HostRole = Exclude<HaRole, "etcd" | "pgbouncer" | "keepalived" | "redis">;
+type HostRole = Exclude<HaRole, "etcd" | "pgbouncer" | "keepalived" | "redis" | "sentinel">;
 const withColocated = (sizes: Record<HostRole, HostSize>): Record<HaRole, HostSize> => ({
   ...sizes,
   etcd: sizes.patroni,
   pgbouncer: sizes.patroni,
   keepalived: sizes.haproxy,
   redis: sizes.livekit,
+  sentinel: sizes.livekit,
 });
 
 /**
@@ -49,7 +52,7 @@ const withColocated = (sizes: Record<HostRole, HostSize>): Record<HaRole, HostSi
 export const SCALE_PRESETS: Readonly<Record<HaScale, ScalePreset>> = {
   small: {
     concurrentUsers: 1000,
-    counts: { ...DB_TIER, ...SINGLETONS, coturn: 2, livekit: 2 },
+    counts: { ...DB_TIER, ...SINGLETONS, coturn: 2, ...media(2) },
     sizes: withColocated({
       patroni: { vcpu: 8, memoryGiB: 32, diskGB: 500 },
       haproxy: { vcpu: 4, memoryGiB: 8 },
@@ -64,7 +67,7 @@ export const SCALE_PRESETS: Readonly<Record<HaScale, ScalePreset>> = {
   },
   medium: {
     concurrentUsers: 5000,
-    counts: { ...DB_TIER, ...SINGLETONS, coturn: 2, livekit: 3 },
+    counts: { ...DB_TIER, ...SINGLETONS, coturn: 2, ...media(3) },
     sizes: withColocated({
       patroni: { vcpu: 12, memoryGiB: 48, diskGB: 1000 },
       haproxy: { vcpu: 4, memoryGiB: 8 },
@@ -79,7 +82,7 @@ export const SCALE_PRESETS: Readonly<Record<HaScale, ScalePreset>> = {
   },
   large: {
     concurrentUsers: 10000,
-    counts: { ...DB_TIER, ...SINGLETONS, coturn: 3, livekit: 4 },
+    counts: { ...DB_TIER, ...SINGLETONS, coturn: 3, ...media(4) },
     sizes: withColocated({
       patroni: { vcpu: 16, memoryGiB: 64, diskGB: 1000 },
       haproxy: { vcpu: 4, memoryGiB: 8 },

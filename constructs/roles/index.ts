@@ -3,7 +3,8 @@ import type { Topology, TopologyHost } from "../model/topology";
 import { renderBase } from "./base";
 import { renderEtcd, renderPatroni, renderPgbouncer } from "./database";
 import { renderHaproxy, renderKeepalived } from "./edge";
-import { renderCoturn, renderLivekit, renderMinio, renderRedis } from "./media";
+import { renderCoturn, renderLivekit, renderMinio } from "./media";
+import { renderRedis, renderSentinel } from "./redis";
 import { renderMonitoring } from "./monitoring";
 import { renderBackup } from "./backup";
 import { renderSynapse } from "./synapse-host/render";
@@ -19,6 +20,7 @@ export const ROLE_RENDERERS: Readonly<Record<Role, RoleRenderer>> = {
   minio: renderMinio,
   coturn: renderCoturn,
   redis: renderRedis,
+  sentinel: renderSentinel,
   livekit: renderLivekit,
   monitoring: renderMonitoring,
   backup: renderBackup,

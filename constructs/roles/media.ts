@@ -1,6 +1,6 @@
-import { hostsWithRole } from "../model/topology";
 import { renderTemplate } from "../render";
 import { mediaStore } from "./object-store";
+import { REDIS_PRIMARY_NAME, SENTINEL_PORT, sentinels } from "./redis";
 import { serviceTls } from "./tls";
 import type { RoleRenderer } from "./unit";
 import { commonView, members } from "./view";
@@ -60,27 +60,17 @@ export function cidrRange(cidr: string): string {
   return `${fmt(first)}-${fmt(first + size - 1)}`;
 }
 
-export const renderRedis: RoleRenderer = ({ topology, host }) => {
-  const view = commonView(topology, host);
-  return {
-    name: "redis",
-    files: [{ path: "/etc/redis/redis.conf", content: renderTemplate("redis/redis.conf.mustache", view), mode: "0640", owner: "redis:redis" }],
-    activate: renderTemplate("redis/activate.sh.mustache", view),
-    packages: ["redis-server"],
-  };
-};
-
 /** Where HAProxy serves LiveKit's signalling and lk-jwt-service on the cluster's name. */
 export const LIVEKIT_SFU_PATH = "/livekit/sfu";
 export const LIVEKIT_JWT_PATH = "/livekit/jwt";
 
 export const renderLivekit: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
-  const redisAddress = hostsWithRole(topology, "redis")[0]?.address ?? "127.0.0.1";
+  const { hosts: sentinelHosts } = sentinels(topology);
   return {
     name: "livekit",
     files: [
-      { path: "/etc/livekit/livekit.yaml", content: renderTemplate("livekit/livekit.yaml.mustache", { ...view, redisAddress }), mode: "0600" },
+      { path: "/etc/livekit/livekit.yaml", content: renderTemplate("livekit/livekit.yaml.mustache", { ...view, sentinels: sentinelHosts, primaryName: REDIS_PRIMARY_NAME, sentinelPort: SENTINEL_PORT }), mode: "0600" },
       { path: "/etc/default/lk-jwt-service", content: renderTemplate("livekit/lk-jwt-service.env.mustache", { ...view, sfuPath: LIVEKIT_SFU_PATH }), mode: "0600" },
       { path: "/etc/systemd/system/livekit-server.service", content: renderTemplate("livekit/livekit-server.service.mustache", view), mode: "0644" },
       { path: "/etc/systemd/system/lk-jwt-service.service", content: renderTemplate("livekit/lk-jwt-service.service.mustache", view), mode: "0644" },

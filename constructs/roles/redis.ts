@@ -1,0 +1,57 @@
+import { renderTemplate } from "../render";
+import type { Topology } from "../model/topology";
+import type { RoleRenderer } from "./unit";
+import { commonView, members } from "./view";
+
+/**
+ * The LiveKit mesh's shared state: Redis on every media host (one primary, the others its
+ * replicas) watched by Redis Sentinel on those hosts and the monitoring host, which
+ * promotes a replica when the primary is lost. LiveKit asks the Sentinels for the primary.
+ */
+
+/** The name Sentinel monitors the primary under, and LiveKit asks for. */
+export const REDIS_PRIMARY_NAME = "livekit";
+export const SENTINEL_PORT = 26379;
+
+const REDIS_CONF = "/etc/redis/redis.conf";
+/** Sentinel reads this at activation, with the primary's address in place of the placeholder. */
+const SENTINEL_TEMPLATE = "/etc/redis/sentinel.matrix.conf";
+const PRIMARY_PLACEHOLDER = "PRIMARY_ADDRESS";
+
+/** Where LiveKit (and each activation) finds the Sentinels. */
+export function sentinels(topology: Topology) {
+  const hosts = members(topology, "sentinel");
+  // A failover needs a majority of all Sentinels to agree, so the quorum is that majority.
+  return { hosts, quorum: Math.floor(hosts.length / 2) + 1 };
+}
+
+/**
+ * The activation's view of who is primary now: the Sentinels' answer, else a Redis host that
+ * says it is primary, else (first install) the first Redis host. Never the rendered one
+ * alone: after a failover, re-provisioning must not demote the new primary.
+ */
+function primaryLookup(topology: Topology, passwordFile: string) {
+  const redis = members(topology, "redis");
+  const view = { sentinels: sentinels(topology).hosts, redis, initialPrimary: redis[0]?.address, primaryName: REDIS_PRIMARY_NAME, sentinelPort: SENTINEL_PORT, passwordFile };
+  return { ...view, findPrimary: renderTemplate("redis/find-primary.sh.mustache", view).trimEnd() };
+}
+
+export const renderRedis: RoleRenderer = ({ topology, host }) => {
+  const view = { ...commonView(topology, host), ...primaryLookup(topology, REDIS_CONF) };
+  return {
+    name: "redis",
+    files: [{ path: REDIS_CONF, content: renderTemplate("redis/redis.conf.mustache", view), mode: "0640", owner: "redis:redis" }],
+    activate: renderTemplate("redis/activate.sh.mustache", view),
+    packages: ["redis-server"],
+  };
+};
+
+export const renderSentinel: RoleRenderer = ({ topology, host }) => {
+  const view = { ...commonView(topology, host), ...primaryLookup(topology, SENTINEL_TEMPLATE), quorum: sentinels(topology).quorum, template: SENTINEL_TEMPLATE, placeholder: PRIMARY_PLACEHOLDER };
+  return {
+    name: "sentinel",
+    files: [{ path: SENTINEL_TEMPLATE, content: renderTemplate("redis/sentinel.conf.mustache", view), mode: "0640", owner: "redis:redis" }],
+    activate: renderTemplate("redis/sentinel-activate.sh.mustache", view),
+    packages: ["redis-sentinel"],
+  };
+};
