@@ -3,13 +3,14 @@
  * hosts' units need plus their dependency closure for Debian 12, as a flat apt repository
  * in one tarball (see targets/onprem/bundle/).
  *
- *   npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>] [--playbook <dir>]
+ *   npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>] [--playbook <dir>] [--lk-jwt-service <file>]
  *
  * --out       where the tarball goes (default .cache/bundle/out)
  * --baseline  leave out what hosts with this dpkg status already have (default: none, so
  *             the bundle carries the complete closure and completes any Debian 12 host)
  * --playbook  a matrix-docker-ansible-deploy checkout with its Galaxy roles (`just roles`),
  *             carried with a wheelhouse of the pinned Ansible for the Synapse host
+ * --lk-jwt-service  its linux amd64 release binary, for Element Call (not buildable here)
  */
 import { join, resolve } from "node:path";
 import { loadDeployments } from "../constructs/deployment/discover";
@@ -20,7 +21,7 @@ import { playbookCommitWarning } from "../targets/onprem/bundle/playbook";
 import { bundleRequest } from "../targets/onprem/bundle/request";
 
 const ROOT = join(__dirname, "..");
-const USAGE = "usage: npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>] [--playbook <dir>]";
+const USAGE = "usage: npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>] [--playbook <dir>] [--lk-jwt-service <file>]";
 
 function fail(message: string): never {
   console.error(`error: ${message}`);
@@ -39,6 +40,7 @@ const option = (name: string): string | undefined => {
 const outDir = resolve(option("--out") ?? join(ROOT, ".cache/bundle/out"));
 const baseline = option("--baseline");
 const playbookDir = option("--playbook");
+const lkJwtService = option("--lk-jwt-service");
 if (args.length !== 1 || args[0].startsWith("--")) fail(USAGE);
 
 const [deployment] = exitOnDeploymentError(() => loadDeployments([resolve(args[0])]));
@@ -52,6 +54,7 @@ try {
     cacheDir: join(ROOT, ".cache/bundle"),
     ...(baseline ? { baselineStatus: resolve(baseline) } : {}),
     ...(playbookDir ? { playbookDir: resolve(playbookDir) } : {}),
+    ...(lkJwtService ? { supplied: { "lk-jwt-service": resolve(lkJwtService) } } : {}),
   });
   const { playbook, ansible } = built.manifest;
   const warning = playbook && playbookCommitWarning(playbook);
@@ -62,7 +65,7 @@ try {
       `bundle     ${built.file}`,
       `requested  ${request.packages.length} packages for ${request.hosts.length} hosts: ${request.packages.join(" ")}`,
       `closure    ${built.manifest.debs.length} .debs, ${mb(debBytes)} (Debian ${built.manifest.os.release} ${built.manifest.os.codename} ${built.manifest.os.architecture}, baseline ${built.manifest.baseline === "empty" ? "empty: complete closure" : "from --baseline"}); ${built.downloaded} downloaded, the rest from .cache/bundle`,
-      `binaries   ${built.manifest.binaries.map((b) => b.module).join(" ") || "none"}`,
+      `binaries   ${built.manifest.binaries.map((b) => b.module).join(" ") || "none"}${(built.manifest.supplied ?? []).map((p) => `; ${p.name} (supplied, sha256 ${p.sha256.slice(0, 12)})`).join("")}`,
       `playbook   ${playbook ? `matrix-docker-ansible-deploy ${playbook.commit ?? "(not a git checkout)"} with ${playbook.galaxy_roles} Galaxy roles; Ansible ${ansible?.length ?? 0} wheels, ${mb((ansible ?? []).reduce((sum, w) => sum + w.size, 0))}` : "none"}`,
       ...(warning ? [`warning    ${warning}`] : []),
       `tarball    ${mb(built.bytes)} in ${built.seconds.toFixed(1)} s`,

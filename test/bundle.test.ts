@@ -18,7 +18,7 @@ import { HOST_BUNDLE_DIR, HOST_SOURCE_LINE } from "../targets/onprem/bundle/debi
 import { bundleRequest } from "../targets/onprem/bundle/request";
 import { minimalBookwormRoot } from "./helpers/bookworm-root";
 import { loadExample, ROOT } from "./helpers/examples";
-import { PLAYBOOK_STAND_IN } from "./helpers/lab-bundle";
+import { buildLkJwtServiceStandIn, PLAYBOOK_STAND_IN } from "./helpers/lab-bundle";
 
 const TOOLS = ["debootstrap", "dpkg-scanpackages", "apt-get", "flock", "unshare", "chroot", "tar"];
 const MUST_INSTALL = ["patroni", "postgresql-15", "etcd-server", "pgbouncer", "haproxy", "keepalived", "nftables"];
@@ -150,6 +150,26 @@ describe("offline bundle of onprem-small", () => {
     expect(r.output).toMatch(/python version = 3\.11\./);
     // The collection the playbook's roles pull images with (>= 3.6.0, its collections/requirements.yml).
     expect(r.output).toMatch(/^community\.docker\s+[3-9]\.\d+\.\d+/m);
+  });
+});
+
+describe("programs the operator supplies", () => {
+  test("--lk-jwt-service that is not a Linux x86-64 executable is refused before any download, naming what to bring", () => {
+    const script = join(work, "lk-jwt-service.sh");
+    writeFileSync(script, "#!/bin/sh\necho not a binary\n", { mode: 0o755 });
+    expect(() => buildBundle({ request, outDir: join(work, "none"), cacheDir, playbookDir: PLAYBOOK_STAND_IN, supplied: { "lk-jwt-service": script } })).toThrow(
+      `--lk-jwt-service ${script}: not a Linux x86-64 executable (ELF 64-bit); bring the linux amd64 binary of element-hq/lk-jwt-service's release`,
+    );
+    expect(() => buildBundle({ request, outDir: join(work, "none"), cacheDir, playbookDir: PLAYBOOK_STAND_IN, supplied: { "lk-jwt-service": join(work, "absent") } })).toThrow("no such file");
+  });
+
+  test("a supplied program rides in bin/ with its SHA-256 in the manifest", () => {
+    requireTools();
+    const program = buildLkJwtServiceStandIn(work);
+    const withProgram = buildBundle({ request, outDir: join(work, "supplied"), cacheDir, playbookDir: PLAYBOOK_STAND_IN, supplied: { "lk-jwt-service": program } });
+    expect(withProgram.manifest.supplied).toEqual([{ name: "lk-jwt-service", file: "bin/lk-jwt-service", size: readFileSync(program).length, sha256: sha256File(program) }]);
+    expect(sh("tar", ["-tvf", withProgram.file, "bin/lk-jwt-service"]).output).toMatch(/^-rwxr-xr-x /);
+    rmSync(withProgram.file);
   });
 });
 

@@ -6,7 +6,8 @@
 // client and admin subnets. The Synapse host gets its inventory, Docker and the rsync
 // daemon, and runs the playbook from the bundle; that playbook is a stand-in
 // (test/fixtures/playbook-stand-in): matrix-docker-ansible-deploy's roles and container
-// images cannot be fetched here, and no Docker engine runs in the lab (README).
+// images cannot be fetched here, and no Docker engine runs in the lab (README). So is the
+// lk-jwt-service the bundle carries (test/fixtures/lk-jwt-service-stand-in).
 import { join } from "node:path";
 import { parseDeployment } from "../constructs/deployment/load";
 import type { OnPremDeployment } from "../constructs/deployment/model";
@@ -14,7 +15,7 @@ import { buildTopology } from "../constructs/model/topology";
 import { issuePki } from "../constructs/pki/issue";
 import { MEDIA_BUCKET } from "../constructs/roles/object-store";
 import { ANSIBLE_CORE_VERSION, ANSIBLE_VENV } from "../constructs/roles/synapse-host/playbook";
-import { buildLabBundle } from "./helpers/lab-bundle";
+import { buildLabBundle, buildLkJwtServiceStandIn } from "./helpers/lab-bundle";
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "./helpers/lab";
 import { applyFailure, eventually, labStack, takeBigLabTurn } from "./helpers/lab-stack";
 import { tempDir } from "./helpers/programs";
@@ -73,7 +74,7 @@ beforeAll(async () => {
   const started = Date.now();
   lab = await createLab({ name: "all", subnet: `${NET}.0/24`, hosts: LAB_HOSTS, controlAddress: CONTROL });
   const draft = labDeployment(lab.sshKeyPath, "/nonexistent.tar");
-  const bundle = await buildLabBundle(buildTopology(draft), LAB_HOSTS.map((h) => h.name), tmp.dir);
+  const bundle = await buildLabBundle(buildTopology(draft), LAB_HOSTS.map((h) => h.name), tmp.dir, { "lk-jwt-service": buildLkJwtServiceStandIn(tmp.dir) });
   issuePki({ ...buildTopology(draft), deployment: draft });
   const stackDir = await synthAndInit(labDeployment(lab.sshKeyPath, bundle), "stack");
   const apply = await tofu(stackDir, "apply", "-auto-approve");
@@ -147,6 +148,18 @@ test("LiveKit: both nodes registered in Redis", async () => {
     60,
   );
   expect(nodes).toBe("2");
+});
+
+test("Element Call: the supplied lk-jwt-service (stand-in) runs on every media host with its settings, behind /livekit/jwt on the VIP", async () => {
+  for (const host of ["rtc1", "rtc2"]) expect((await theLab().exec(host, "systemctl is-active lk-jwt-service.service")).stdout.trim()).toBe("active");
+  const r = await theLab().runInControl("curl", ["-fsS", "--cacert", join(pkiDir, "ca.crt"), "--resolve", `${DOMAIN}:443:${VIP}`, `https://${DOMAIN}/livekit/jwt/healthz`]);
+  expect(JSON.parse(r.stdout)).toEqual({
+    stand_in: true,
+    livekit_url: `wss://${DOMAIN}/livekit/sfu`,
+    livekit_key: "matrix-platform",
+    livekit_secret_set: true,
+    full_access_homeservers: DOMAIN,
+  });
 });
 
 test("Redis: when the primary is lost, the Sentinels promote the replica, LiveKit follows, and the old primary returns as a replica", async () => {

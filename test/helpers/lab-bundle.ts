@@ -1,14 +1,27 @@
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import type { Topology } from "../../constructs/model/topology";
 import { buildBundle } from "../../targets/onprem/bundle/build";
 import { bundleRequest } from "../../targets/onprem/bundle/request";
+import type { SuppliedProgram } from "../../targets/onprem/bundle/supplied";
 import { ROOT } from "./examples";
 
 /** The stand-in for matrix-docker-ansible-deploy (its README says why and what it checks). */
 export const PLAYBOOK_STAND_IN = join(ROOT, "test/fixtures/playbook-stand-in");
 
-/** The offline bundle of exactly the lab's hosts' packages (as `npm run bundle` builds it), with the stand-in playbook. */
-export async function buildLabBundle(topology: Topology, hosts: readonly string[], outDir: string): Promise<string> {
+/** Builds the stand-in for lk-jwt-service (test/fixtures/lk-jwt-service-stand-in) into `outDir`. */
+export function buildLkJwtServiceStandIn(outDir: string): string {
+  const out = join(outDir, "lk-jwt-service");
+  const r = spawnSync("go", ["build", "-o", out, "main.go"], { cwd: join(ROOT, "test/fixtures/lk-jwt-service-stand-in"), env: { ...process.env, CGO_ENABLED: "0" }, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`go build of the lk-jwt-service stand-in failed: ${r.stderr || r.error}`);
+  return out;
+}
+
+/**
+ * The offline bundle of exactly the lab's hosts' packages (as `npm run bundle` builds it),
+ * with the stand-in playbook and any programs the lab supplies.
+ */
+export async function buildLabBundle(topology: Topology, hosts: readonly string[], outDir: string, supplied: Partial<Record<SuppliedProgram, string>> = {}): Promise<string> {
   const request = bundleRequest(topology, (h) => hosts.includes(h));
-  return buildBundle({ request, outDir, cacheDir: join(ROOT, ".cache", "bundle"), playbookDir: PLAYBOOK_STAND_IN }).file;
+  return buildBundle({ request, outDir, cacheDir: join(ROOT, ".cache", "bundle"), playbookDir: PLAYBOOK_STAND_IN, supplied }).file;
 }

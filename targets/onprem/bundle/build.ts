@@ -8,6 +8,7 @@ import { buildGoBinary } from "./go-build";
 import { bundleTarName, manifestText, type BundleManifest, type ManifestBinary } from "./manifest";
 import { checkPlaybookCheckout, stageAnsibleWheels, stagePlaybook } from "./playbook";
 import { writeFlatRepository, writeTar } from "./repo";
+import { readSuppliedProgram, stageSuppliedProgram, type SuppliedProgram } from "./supplied";
 import type { BundleRequest } from "./request";
 
 export interface BuildBundleOptions {
@@ -20,6 +21,8 @@ export interface BuildBundleOptions {
   readonly baselineStatus?: string;
   /** A matrix-docker-ansible-deploy checkout with its Galaxy roles; needed when the request runs the playbook. */
   readonly playbookDir?: string;
+  /** Programs the operator brings (targets/onprem/bundle/supplied.ts), by name: their paths. */
+  readonly supplied?: Partial<Readonly<Record<SuppliedProgram, string>>>;
 }
 
 export interface BuiltBundle {
@@ -40,8 +43,11 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
   if (opts.request.playbook && opts.playbookDir === undefined) {
     throw new Error("the Synapse host runs matrix-docker-ansible-deploy from the bundle: pass --playbook <checkout> (the playbook at the pinned commit with `just roles` done; README, \"Synapse host\"), or set onprem.playbook.run: false");
   }
-  // Before any download: a checkout that cannot run offline is refused at once.
+  // Before any download: a checkout that cannot run offline, or a program that cannot run
+  // on the hosts, is refused at once.
   if (opts.request.playbook && opts.playbookDir !== undefined) checkPlaybookCheckout(opts.playbookDir);
+  const supplied = Object.entries(opts.supplied ?? {}) as [SuppliedProgram, string][];
+  for (const [name, path] of supplied) readSuppliedProgram(name, path);
   const root = prepareAptRoot(join(opts.cacheDir, "apt"), opts.baselineStatus);
   const { planned, downloaded } = resolveAndDownload(root, opts.request.packages);
 
@@ -53,6 +59,7 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
       const path = buildGoBinary(bin, join(staging, "bin"), join(opts.cacheDir, "go-bin"));
       return { file: `bin/${bin.name}`, name: bin.name, module: `${bin.module}@${bin.version}`, package: bin.package, size: statSync(path).size, sha256: sha256File(path) };
     });
+    const programs = supplied.map(([name, path]) => stageSuppliedProgram(name, path, staging));
     const playbook = opts.request.playbook && opts.playbookDir !== undefined ? { ansible: stageAnsibleWheels(opts.cacheDir, staging), playbook: stagePlaybook(opts.playbookDir, staging) } : {};
     const manifest: BundleManifest = {
       format: 1,
@@ -62,6 +69,7 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
       requested: opts.request.packages,
       debs,
       binaries,
+      ...(programs.length > 0 ? { supplied: programs } : {}),
       ...playbook,
     };
     writeFileSync(join(staging, "manifest.json"), manifestText(manifest));
@@ -69,7 +77,7 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
     mkdirSync(opts.outDir, { recursive: true });
     const file = join(opts.outDir, bundleTarName(manifest));
     const partial = `${file}.partial-${process.pid}`;
-    writeTar(staging, ["Packages", "Packages.gz", "Release", "manifest.json", ...debs.map((d) => d.file), ...(binaries.length > 0 ? ["bin"] : []), ...(manifest.playbook ? ["ansible", "playbook"] : [])], partial);
+    writeTar(staging, ["Packages", "Packages.gz", "Release", "manifest.json", ...debs.map((d) => d.file), ...(binaries.length + programs.length > 0 ? ["bin"] : []), ...(manifest.playbook ? ["ansible", "playbook"] : [])], partial);
     renameSync(partial, file);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { file, manifest, bytes: statSync(file).size, downloaded: downloaded.length, seconds };

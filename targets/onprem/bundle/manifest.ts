@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ManifestFile, ManifestPlaybook } from "./playbook";
+import type { ManifestSupplied } from "./supplied";
 /** One .deb in the bundle. */
 export interface ManifestDeb {
   readonly file: string;
@@ -47,6 +48,8 @@ export interface BundleManifest {
   /** The closure, sorted by package name. */
   readonly debs: readonly ManifestDeb[];
   readonly binaries: readonly ManifestBinary[];
+  /** Programs the operator brought (--lk-jwt-service), also under bin/. */
+  readonly supplied?: readonly ManifestSupplied[];
   /** The Ansible wheelhouse under ansible/, when the Synapse host runs the playbook. */
   readonly ansible?: readonly ManifestFile[];
   /** The matrix-docker-ansible-deploy checkout under playbook/. */

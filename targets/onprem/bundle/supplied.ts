@@ -1,0 +1,39 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ManifestFile } from "./playbook";
+
+/**
+ * Programs the operator brings, because no source this project reaches serves them: the
+ * bundle carries them in bin/ like the ones it builds (installed to /usr/local/bin).
+ */
+export const SUPPLIED_PROGRAMS = {
+  "lk-jwt-service": "the linux amd64 binary of element-hq/lk-jwt-service's release (the Go module proxy does not serve it)",
+} as const;
+export type SuppliedProgram = keyof typeof SUPPLIED_PROGRAMS;
+
+export interface ManifestSupplied extends ManifestFile {
+  readonly name: SuppliedProgram;
+}
+
+/** ELF, 64-bit, little-endian, x86-64: what runs on the bookworm amd64 hosts. */
+function isLinuxAmd64Executable(data: Buffer): boolean {
+  return data.length > 20 && data.readUInt32BE(0) === 0x7f454c46 && data[4] === 2 && data[5] === 1 && data.readUInt16LE(18) === 0x3e;
+}
+
+/** Reads an operator-supplied program, refusing what cannot run on the hosts. */
+export function readSuppliedProgram(name: SuppliedProgram, path: string): Buffer {
+  const flag = `--${name} ${path}`;
+  if (!existsSync(path)) throw new Error(`${flag}: no such file; bring ${SUPPLIED_PROGRAMS[name]}`);
+  const data = readFileSync(path);
+  if (!isLinuxAmd64Executable(data)) throw new Error(`${flag}: not a Linux x86-64 executable (ELF 64-bit); bring ${SUPPLIED_PROGRAMS[name]}`);
+  return data;
+}
+
+/** Copies an operator-supplied program into staging/bin. */
+export function stageSuppliedProgram(name: SuppliedProgram, path: string, staging: string): ManifestSupplied {
+  const data = readSuppliedProgram(name, path);
+  mkdirSync(join(staging, "bin"), { recursive: true });
+  writeFileSync(join(staging, "bin", name), data, { mode: 0o755 });
+  return { name, file: `bin/${name}`, size: data.length, sha256: createHash("sha256").update(data).digest("hex") };
+}
