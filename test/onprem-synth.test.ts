@@ -97,6 +97,9 @@ describe("on-prem HA stack", () => {
     expect(bundled.db1_bundle.provisioner[0].file).toEqual({ source: "/srv/bundles/matrix-bundle-small-0123abcd.tar", destination: "/var/tmp/matrix-platform-bundle.tar" });
     expect(bundled.db1_base.depends_on).toEqual(["null_resource.db1_bundle"]);
     expect(nulls.db1_bundle).toBeUndefined();
+    // The Synapse unit runs the playbook the bundle carries: a new bundle re-runs it, and no other unit.
+    expect(bundled.synapse1_synapse.triggers.bundle_sha256).toBe('${filesha256("/srv/bundles/matrix-bundle-small-0123abcd.tar")}');
+    expect(Object.keys(bundled).filter((r) => bundled[r].triggers.bundle_sha256 !== undefined && !r.endsWith("_bundle"))).toEqual(["synapse1_synapse"]);
   });
 
   test("an unchanged deployment synthesizes identical JSON", () => {
