@@ -3,7 +3,7 @@
  * hosts' units need plus their dependency closure for Debian 12, as a flat apt repository
  * in one tarball (see targets/onprem/bundle/).
  *
- *   npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>] [--playbook <dir>] [--lk-jwt-service <file>]
+ *   npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>] [--playbook <dir>] [--lk-jwt-service <file>] [--grafana-deb <file>]
  *
  * --out       where the tarball goes (default .cache/bundle/out)
  * --baseline  leave out what hosts with this dpkg status already have (default: none, so
@@ -11,6 +11,7 @@
  * --playbook  a matrix-docker-ansible-deploy checkout with its Galaxy roles (`just roles`),
  *             carried with a wheelhouse of the pinned Ansible for the Synapse host
  * --lk-jwt-service  its linux amd64 release binary, for Element Call (not buildable here)
+ * --grafana-deb     Grafana OSS's amd64 .deb (Debian 12 has none); its dependencies come from Debian
  */
 import { join, resolve } from "node:path";
 import { loadDeployments } from "../constructs/deployment/discover";
@@ -21,7 +22,7 @@ import { playbookCommitWarning } from "../targets/onprem/bundle/playbook";
 import { bundleRequest } from "../targets/onprem/bundle/request";
 
 const ROOT = join(__dirname, "..");
-const USAGE = "usage: npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>] [--playbook <dir>] [--lk-jwt-service <file>]";
+const USAGE = "usage: npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>] [--playbook <dir>] [--lk-jwt-service <file>] [--grafana-deb <file>]";
 
 function fail(message: string): never {
   console.error(`error: ${message}`);
@@ -41,6 +42,7 @@ const outDir = resolve(option("--out") ?? join(ROOT, ".cache/bundle/out"));
 const baseline = option("--baseline");
 const playbookDir = option("--playbook");
 const lkJwtService = option("--lk-jwt-service");
+const grafanaDeb = option("--grafana-deb");
 if (args.length !== 1 || args[0].startsWith("--")) fail(USAGE);
 
 const [deployment] = exitOnDeploymentError(() => loadDeployments([resolve(args[0])]));
@@ -55,6 +57,7 @@ try {
     ...(baseline ? { baselineStatus: resolve(baseline) } : {}),
     ...(playbookDir ? { playbookDir: resolve(playbookDir) } : {}),
     ...(lkJwtService ? { supplied: { "lk-jwt-service": resolve(lkJwtService) } } : {}),
+    ...(grafanaDeb ? { suppliedDebs: { grafana: resolve(grafanaDeb) } } : {}),
   });
   const { playbook, ansible } = built.manifest;
   const warning = playbook && playbookCommitWarning(playbook);

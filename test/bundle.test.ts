@@ -47,10 +47,25 @@ function requireTools(): void {
 const request = bundleRequest(buildTopology(loadExample("onprem-small")));
 const cacheDir = join(ROOT, ".cache", "bundle");
 let work: string;
+/** A stand-in for Grafana's .deb (not reachable here) with Grafana's Debian dependencies. */
+let grafanaDeb: string;
+
+function standInDeb(dir: string, name: string): string {
+  const tree = join(dir, `${name}-tree`);
+  mkdirSync(join(tree, "DEBIAN"), { recursive: true });
+  mkdirSync(join(tree, "usr/share/doc", name), { recursive: true });
+  writeFileSync(join(tree, "usr/share/doc", name, "README"), "stand-in for the test\n");
+  writeFileSync(join(tree, "DEBIAN/control"), [`Package: ${name}`, "Version: 12.0.0", "Architecture: amd64", "Maintainer: tests <tests@example.invalid>", "Depends: adduser, libfontconfig1, musl", "Description: stand-in", ""].join("\n"));
+  const deb = join(dir, `${name}_12.0.0_amd64.deb`);
+  const r = sh("dpkg-deb", ["--root-owner-group", "-b", tree, deb]);
+  if (r.status !== 0) throw new Error(r.output);
+  return deb;
+}
 
 beforeAll(() => {
   mkdirSync(cacheDir, { recursive: true });
   work = mkdtempSync(join(cacheDir, "test-"));
+  grafanaDeb = standInDeb(work, "grafana");
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -59,13 +74,16 @@ describe("offline bundle of onprem-small", () => {
 
   test("builds: every requested package plus its closure, indexed, named from content", () => {
     requireTools();
-    built = buildBundle({ request, outDir: join(work, "out"), cacheDir, playbookDir: PLAYBOOK_STAND_IN });
+    built = buildBundle({ request, outDir: join(work, "out"), cacheDir, playbookDir: PLAYBOOK_STAND_IN, suppliedDebs: { grafana: grafanaDeb } });
     expect(basename(built.file)).toMatch(/^matrix-bundle-z3r0d3v-small-[0-9a-f]{12}\.tar$/);
     expect(built.manifest.requested).toEqual(request.packages);
     const names = new Set(built.manifest.debs.map((d) => d.package));
     expect(request.packages.filter((p) => !names.has(p))).toEqual([]);
     expect(built.manifest.debs.length).toBeGreaterThan(request.packages.length);
     expect(built.manifest.os).toMatchObject({ codename: "bookworm", architecture: "amd64" });
+    // The supplied Grafana .deb, and its dependencies from Debian.
+    expect([...names].filter((n) => ["grafana", "libfontconfig1", "musl"].includes(n)).sort()).toEqual(["grafana", "libfontconfig1", "musl"]);
+    expect(built.manifest.debs.find((d) => d.package === "grafana")?.sha256).toBe(sha256File(grafanaDeb));
 
     const listing = sh("tar", ["-tf", built.file]).output.trim().split("\n");
     const binaries = built.manifest.binaries.map((b) => b.file);
@@ -84,7 +102,7 @@ describe("offline bundle of onprem-small", () => {
 
   test("a second build is served from the cache and is byte-identical", () => {
     requireTools();
-    const again = buildBundle({ request, outDir: join(work, "again"), cacheDir, playbookDir: PLAYBOOK_STAND_IN });
+    const again = buildBundle({ request, outDir: join(work, "again"), cacheDir, playbookDir: PLAYBOOK_STAND_IN, suppliedDebs: { grafana: grafanaDeb } });
     expect(again.downloaded).toBe(0);
     expect(basename(again.file)).toBe(basename(built.file));
     expect(sha256File(again.file)).toBe(sha256File(built.file));
@@ -111,7 +129,7 @@ describe("offline bundle of onprem-small", () => {
       "set -e",
       "echo interfaces: $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ')",
       "apt-get -q update",
-      `DEBIAN_FRONTEND=noninteractive apt-get -q -y --no-install-recommends install ${request.packages.join(" ")}`,
+      `DEBIAN_FRONTEND=noninteractive apt-get -q -y --no-install-recommends install ${request.packages.join(" ")} grafana`,
       "apt-get -q check",
       "dpkg --audit",
     ].join("\n");
@@ -121,7 +139,7 @@ describe("offline bundle of onprem-small", () => {
     expect(r.output).not.toMatch(/^(E|W): /m);
 
     const versions = new Map(built.manifest.debs.map((d) => [d.package, d.version]));
-    for (const p of request.packages) {
+    for (const p of [...request.packages, "grafana"]) {
       const q = sh("chroot", [root, "dpkg-query", "-W", "-f", "${Status} ${Version}", p]);
       expect(`${p}: ${q.output}`).toBe(`${p}: install ok installed ${versions.get(p)}`);
     }
@@ -154,6 +172,13 @@ describe("offline bundle of onprem-small", () => {
 });
 
 describe("programs the operator supplies", () => {
+  test("--grafana-deb that is another package is refused before any download", () => {
+    const other = standInDeb(work, "grafana-enterprise-plugin");
+    expect(() => buildBundle({ request, outDir: join(work, "none"), cacheDir, playbookDir: PLAYBOOK_STAND_IN, suppliedDebs: { grafana: other } })).toThrow(
+      `--grafana-deb ${other}: package grafana-enterprise-plugin for amd64, not grafana for amd64; bring the amd64 .deb of Grafana OSS`,
+    );
+  });
+
   test("--lk-jwt-service that is not a Linux x86-64 executable is refused before any download, naming what to bring", () => {
     const script = join(work, "lk-jwt-service.sh");
     writeFileSync(script, "#!/bin/sh\necho not a binary\n", { mode: 0o755 });

@@ -201,12 +201,22 @@ describe("Alertmanager (amtool 0.25) and blackbox_exporter (0.23)", () => {
   });
 });
 
-describe("Grafana provisioning (Grafana itself is not in Debian 12; files parsed, queries checked by promtool)", () => {
+describe("Grafana provisioning (Grafana itself is not in Debian 12 and cannot be fetched here; files parsed, queries checked by promtool)", () => {
   test("the data source and the dashboard provider parse and point where the files are", () => {
     const ds = parseYaml(readFileSync(file("/etc/grafana/provisioning/datasources/prometheus.yaml"), "utf8"));
     expect(ds.datasources[0]).toMatchObject({ type: "prometheus", uid: "prometheus", url: "http://127.0.0.1:9090", isDefault: true });
     const provider = parseYaml(readFileSync(file("/etc/grafana/provisioning/dashboards/matrix-platform.yaml"), "utf8")).providers[0];
     expect(provider.options.path).toBe(file(DASHBOARDS_DIR));
+  });
+
+  test("Grafana's settings: the admin password a generated secret (never a default), listening on the host's address, no calls home", () => {
+    const env = readFileSync(file("/etc/matrix-platform/grafana.env"), "utf8");
+    // The test writes each secret as test-<name>: the value is the generated secret, not a literal.
+    expect(env).toMatch(/^GF_SECURITY_ADMIN_PASSWORD=test-grafana_admin$/m);
+    expect(env).toMatch(/^GF_SERVER_HTTP_ADDR=10\.10\.7\.10$/m);
+    expect(env).toMatch(/^GF_ANALYTICS_REPORTING_ENABLED=false$/m);
+    const dropIn = readFileSync(file("/etc/systemd/system/grafana-server.service.d/matrix-platform.conf"), "utf8");
+    expect(dropIn).toBe("[Service]\nEnvironmentFile=/etc/matrix-platform/grafana.env\n");
   });
 
   test("the Synapse, PostgreSQL, hosts and HAProxy dashboards are valid JSON whose every query PromQL accepts", () => {

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEBIAN_PACKAGE_NAME, parseAptSimulation, type PlannedDeb } from "./apt-plan";
+import { archiveFileName, DEBIAN_PACKAGE_NAME, parseAptSimulation, type PlannedDeb } from "./apt-plan";
 import { TARGET_OS } from "./debian";
 
 /** An apt configuration root of its own: Debian 12 sources, a chosen dpkg status, own lists and cache. */
@@ -66,10 +66,14 @@ export interface Resolution {
  * apt-get update, then the closure of `packages` (simulated, to know exactly which
  * versions), then --download-only of the same request into the cache. One flock around
  * the three, so concurrent builds sharing the cache never see each other half-way.
+ * `localDebs` (absolute paths of .debs the operator supplied) join the request: apt
+ * resolves their dependencies from Debian, and they are copied into the cache by the name
+ * apt gives a downloaded one.
  */
-export function resolveAndDownload(root: AptRoot, packages: readonly string[]): Resolution {
-  const bad = packages.filter((p) => !DEBIAN_PACKAGE_NAME.test(p));
-  if (bad.length > 0) throw new Error(`not Debian package names: ${bad.join(", ")}`);
+export function resolveAndDownload(root: AptRoot, names: readonly string[], localDebs: readonly string[] = []): Resolution {
+  const bad = [...names.filter((p) => !DEBIAN_PACKAGE_NAME.test(p)), ...localDebs.filter((p) => !/^\/.*\.deb$/.test(p))];
+  if (bad.length > 0) throw new Error(`not Debian package names or absolute .deb paths: ${bad.join(", ")}`);
+  const packages = [...names, ...localDebs];
   if (packages.length === 0) return { planned: [], downloaded: [] };
   const before = new Set(readdirSync(root.archives));
   const simulation = join(root.dir, "simulation.txt");
@@ -89,5 +93,11 @@ export function resolveAndDownload(root: AptRoot, packages: readonly string[]): 
   if (r.status !== 0) throw new Error(`apt-get failed for the Debian ${TARGET_OS.release} closure:\n${`${r.stdout}${r.stderr}`.trim().split("\n").slice(-25).join("\n")}`);
   const planned = parseAptSimulation(readFileSync(simulation, "utf8"));
   const downloaded = readdirSync(root.archives).filter((f) => f.endsWith(".deb") && !before.has(f));
+  for (const path of localDebs) {
+    const name = spawnSync("dpkg-deb", ["--field", path, "Package"], { encoding: "utf8" }).stdout.trim();
+    const deb = planned.find((d) => d.package === name);
+    if (!deb) throw new Error(`apt did not plan the supplied ${path}`);
+    copyFileSync(path, join(root.archives, archiveFileName(deb)));
+  }
   return { planned, downloaded };
 }

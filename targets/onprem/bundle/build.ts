@@ -8,7 +8,7 @@ import { buildGoBinary } from "./go-build";
 import { bundleTarName, manifestText, type BundleManifest, type ManifestBinary } from "./manifest";
 import { checkPlaybookCheckout, stageAnsibleWheels, stagePlaybook } from "./playbook";
 import { writeFlatRepository, writeTar } from "./repo";
-import { readSuppliedProgram, stageSuppliedProgram, type SuppliedProgram } from "./supplied";
+import { checkSuppliedDeb, readSuppliedProgram, stageSuppliedProgram, type SuppliedDeb, type SuppliedProgram } from "./supplied";
 import type { BundleRequest } from "./request";
 
 export interface BuildBundleOptions {
@@ -23,6 +23,8 @@ export interface BuildBundleOptions {
   readonly playbookDir?: string;
   /** Programs the operator brings (targets/onprem/bundle/supplied.ts), by name: their paths. */
   readonly supplied?: Partial<Readonly<Record<SuppliedProgram, string>>>;
+  /** Debian packages the operator brings (targets/onprem/bundle/supplied.ts), by name: their .deb files. */
+  readonly suppliedDebs?: Partial<Readonly<Record<SuppliedDeb, string>>>;
 }
 
 export interface BuiltBundle {
@@ -48,8 +50,10 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
   if (opts.request.playbook && opts.playbookDir !== undefined) checkPlaybookCheckout(opts.playbookDir);
   const supplied = Object.entries(opts.supplied ?? {}) as [SuppliedProgram, string][];
   for (const [name, path] of supplied) readSuppliedProgram(name, path);
+  const suppliedDebs = Object.entries(opts.suppliedDebs ?? {}) as [SuppliedDeb, string][];
+  for (const [name, path] of suppliedDebs) checkSuppliedDeb(name, path);
   const root = prepareAptRoot(join(opts.cacheDir, "apt"), opts.baselineStatus);
-  const { planned, downloaded } = resolveAndDownload(root, opts.request.packages);
+  const { planned, downloaded } = resolveAndDownload(root, opts.request.packages, suppliedDebs.map(([, path]) => path));
 
   const staging = mkdtempSync(join(opts.cacheDir, "staging-"));
   try {

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,6 +12,28 @@ export const SUPPLIED_PROGRAMS = {
   "lk-jwt-service": "the linux amd64 binary of element-hq/lk-jwt-service's release (the Go module proxy does not serve it)",
 } as const;
 export type SuppliedProgram = keyof typeof SUPPLIED_PROGRAMS;
+
+/**
+ * Debian packages the operator brings, because Debian 12 has none: the bundle resolves
+ * their dependencies from Debian like any requested package and indexes them in its
+ * repository; the role installs them when the bundle carries them.
+ */
+export const SUPPLIED_DEBS = {
+  grafana: "the amd64 .deb of Grafana OSS from Grafana's download page (Debian 12 does not package it)",
+} as const;
+export type SuppliedDeb = keyof typeof SUPPLIED_DEBS;
+
+/** Checks that `path` is the .deb of `name` for amd64 (or all). */
+export function checkSuppliedDeb(name: SuppliedDeb, path: string): void {
+  const flag = `--${name}-deb ${path}`;
+  if (!existsSync(path)) throw new Error(`${flag}: no such file; bring ${SUPPLIED_DEBS[name]}`);
+  const r = spawnSync("dpkg-deb", ["--field", path, "Package", "Architecture"], { encoding: "utf8" });
+  const fields = Object.fromEntries((r.stdout ?? "").trim().split("\n").map((l) => l.split(": ")));
+  if (r.status !== 0 || fields.Package !== name || !["amd64", "all"].includes(fields.Architecture)) {
+    const found = r.status === 0 ? `package ${fields.Package} for ${fields.Architecture}` : "not a .deb";
+    throw new Error(`${flag}: ${found}, not ${name} for amd64; bring ${SUPPLIED_DEBS[name]}`);
+  }
+}
 
 export interface ManifestSupplied extends ManifestFile {
   readonly name: SuppliedProgram;
