@@ -26,9 +26,9 @@ export function sentinels(topology: Topology) {
 }
 
 /**
- * The activation's view of who is primary now: the Sentinels' answer, else a Redis host that
- * says it is primary, else (first install) the first Redis host. Never the rendered one
- * alone: after a failover, re-provisioning must not demote the new primary.
+ * The activation's view of who is primary now: the Sentinels' answer, else a Redis host
+ * serving replicas, else (first install) the first Redis host. Never a rendered choice:
+ * after a failover, re-provisioning must not demote the promoted primary.
  */
 function primaryLookup(topology: Topology, passwordFile: string) {
   const redis = members(topology, "redis");
