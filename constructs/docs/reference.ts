@@ -40,7 +40,7 @@ export function topologyReference(): string {
     "",
     "| group | roles |",
     "|---|---|",
-    ...Object.entries(ROLE_GROUPS).map(([g, roles]) => `| ${g} | ${roles.join(", ")}${g === "media" ? " (+ redis on the first media host)" : ""} |`),
+    ...Object.entries(ROLE_GROUPS).map(([g, roles]) => `| ${g} | ${roles.join(", ")} |`),
     "",
     "## Activation order and dependencies",
     "",
