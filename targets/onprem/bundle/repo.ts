@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, linkSync, mkdirSync, writeFileSync } from "node:fs";
+import { constants, copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { archiveFileName, poolFileName, type PlannedDeb } from "./apt-plan";
@@ -19,8 +19,10 @@ export function parsePackagesIndex(text: string): Record<string, string>[] {
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 
 /**
- * A flat Debian repository in `dir`: the planned .debs (hard links into apt's cache, or
- * copies), Packages and Packages.gz from dpkg-scanpackages, and a Release naming both.
+ * A flat Debian repository in `dir`: the planned .debs (copies of apt's cache: a hard link
+ * would share its inode with concurrent builds, whose links and unlinks change its ctime
+ * while tar reads it, and tar then fails with "file changed as we read it"), Packages and
+ * Packages.gz from dpkg-scanpackages, and a Release naming both.
  * Returns the .debs as the index describes them, sorted by package name.
  */
 export function writeFlatRepository(dir: string, archives: string, planned: readonly PlannedDeb[]): ManifestDeb[] {
@@ -28,12 +30,7 @@ export function writeFlatRepository(dir: string, archives: string, planned: read
   for (const d of planned) {
     const source = join(archives, archiveFileName(d));
     if (!existsSync(source)) throw new Error(`apt did not download ${archiveFileName(d)} into ${archives}`);
-    const target = join(dir, poolFileName(d));
-    try {
-      linkSync(source, target);
-    } catch {
-      copyFileSync(source, target);
-    }
+    copyFileSync(source, join(dir, poolFileName(d)), constants.COPYFILE_FICLONE);
   }
   const scan = spawnSync("dpkg-scanpackages", ["--multiversion", ".", "/dev/null"], { cwd: dir, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
   if (scan.error) throw new Error(`dpkg-scanpackages (package dpkg-dev) cannot run (${scan.error.message}): ${SETUP_HINT}`);
