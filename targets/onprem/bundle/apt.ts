@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { archiveFileName, DEBIAN_PACKAGE_NAME, parseAptSimulation, type PlannedDeb } from "./apt-plan";
 import { TARGET_OS } from "./debian";
@@ -97,7 +97,10 @@ export function resolveAndDownload(root: AptRoot, names: readonly string[], loca
     const name = spawnSync("dpkg-deb", ["--field", path, "Package"], { encoding: "utf8" }).stdout.trim();
     const deb = planned.find((d) => d.package === name);
     if (!deb) throw new Error(`apt did not plan the supplied ${path}`);
-    copyFileSync(path, join(root.archives, archiveFileName(deb)));
+    // Copied aside, then renamed: a concurrent build reading the cache sees a whole file.
+    const cached = join(root.archives, archiveFileName(deb));
+    copyFileSync(path, `${cached}.partial-${process.pid}`);
+    renameSync(`${cached}.partial-${process.pid}`, cached);
   }
   return { planned, downloaded };
 }

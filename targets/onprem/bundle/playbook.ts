@@ -105,7 +105,13 @@ export function stageAnsibleWheels(cacheDir: string, staging: string): ManifestF
       rmSync(partial, { recursive: true, force: true });
       throw new Error(`Ansible pulled in wheels that ANSIBLE_REQUIREMENTS does not pin: ${unpinned.join(", ")}; pin them in constructs/roles/synapse-host/playbook.ts`);
     }
-    renameSync(partial, cache);
+    try {
+      renameSync(partial, cache);
+    } catch (e) {
+      // A concurrent build finished the same download first: its copy is the same set.
+      rmSync(partial, { recursive: true, force: true });
+      if (!existsSync(cache)) throw e;
+    }
   }
   const target = join(staging, "ansible");
   cpSync(cache, target, { recursive: true });
