@@ -476,8 +476,26 @@ function installExitHook(): void {
 }
 
 /** Creates the lab, boots every host and waits until each sshd accepts the lab's key. */
+/**
+ * Every lab host's systemd and services take inotify instances from this machine's
+ * kernel, all counted for root: the default 128 runs out when the 16-host lab runs beside
+ * another lab, and path units then fail (seen in CI: systemd-ask-password-*.path failed
+ * at boot). Raised, never lowered.
+ */
+function raiseInotifyLimits(): void {
+  for (const [key, min] of [["max_user_instances", 8192], ["max_user_watches", 1048576]] as const) {
+    const path = `/proc/sys/fs/inotify/${key}`;
+    try {
+      if (Number(readFileSync(path, "utf8")) < min) writeFileSync(path, `${min}\n`);
+    } catch (e) {
+      console.warn(`lab: cannot raise ${path} to ${min} (${(e as Error).message}); many lab hosts at once may fail to watch paths`);
+    }
+  }
+}
+
 export async function createLab(opts: LabOptions): Promise<Lab> {
   checkLabPrerequisites();
+  raiseInotifyLimits();
   if (!NAME.test(opts.name)) throw new Error(`lab: name "${opts.name}" must be lower-case letters, digits and dashes`);
   if (!opts.hosts.length) throw new Error("lab: no hosts");
   const [subnetAddress, subnetBits] = (opts.subnet ?? `${opts.controlAddress.split(".").slice(0, 3).join(".")}.0/24`).split("/");
