@@ -475,7 +475,6 @@ function installExitHook(): void {
   });
 }
 
-/** Creates the lab, boots every host and waits until each sshd accepts the lab's key. */
 /**
  * Every lab host's systemd and services take inotify instances from this machine's
  * kernel, all counted for root: the default 128 runs out when the 16-host lab runs beside
@@ -493,6 +492,7 @@ function raiseInotifyLimits(): void {
   }
 }
 
+/** Creates the lab, boots every host and waits until each sshd accepts the lab's key. */
 export async function createLab(opts: LabOptions): Promise<Lab> {
   checkLabPrerequisites();
   raiseInotifyLimits();

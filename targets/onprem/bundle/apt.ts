@@ -55,6 +55,12 @@ export function prepareAptRoot(dir: string, baselineStatus?: string): AptRoot {
   return { dir, config, archives: join(dir, "cache/archives") };
 }
 
+/** A .deb the operator supplied: its package name (already checked) and absolute path. */
+export interface LocalDeb {
+  readonly package: string;
+  readonly path: string;
+}
+
 export interface Resolution {
   /** The closure apt fetched, sorted by name. */
   readonly planned: readonly PlannedDeb[];
@@ -66,14 +72,14 @@ export interface Resolution {
  * apt-get update, then the closure of `packages` (simulated, to know exactly which
  * versions), then --download-only of the same request into the cache. One flock around
  * the three, so concurrent builds sharing the cache never see each other half-way.
- * `localDebs` (absolute paths of .debs the operator supplied) join the request: apt
- * resolves their dependencies from Debian, and they are copied into the cache by the name
- * apt gives a downloaded one.
+ * `localDebs` (the .debs the operator supplied, by package name and absolute path) join
+ * the request: apt resolves their dependencies from Debian, and they are copied into the
+ * cache by the name apt gives a downloaded one.
  */
-export function resolveAndDownload(root: AptRoot, names: readonly string[], localDebs: readonly string[] = []): Resolution {
-  const bad = [...names.filter((p) => !DEBIAN_PACKAGE_NAME.test(p)), ...localDebs.filter((p) => !/^\/.*\.deb$/.test(p))];
+export function resolveAndDownload(root: AptRoot, names: readonly string[], localDebs: readonly LocalDeb[] = []): Resolution {
+  const bad = [...names.filter((p) => !DEBIAN_PACKAGE_NAME.test(p)), ...localDebs.map((d) => d.path).filter((p) => !/^\/.*\.deb$/.test(p))];
   if (bad.length > 0) throw new Error(`not Debian package names or absolute .deb paths: ${bad.join(", ")}`);
-  const packages = [...names, ...localDebs];
+  const packages = [...names, ...localDebs.map((d) => d.path)];
   if (packages.length === 0) return { planned: [], downloaded: [] };
   const before = new Set(readdirSync(root.archives));
   const simulation = join(root.dir, "simulation.txt");
@@ -93,8 +99,7 @@ export function resolveAndDownload(root: AptRoot, names: readonly string[], loca
   if (r.status !== 0) throw new Error(`apt-get failed for the Debian ${TARGET_OS.release} closure:\n${`${r.stdout}${r.stderr}`.trim().split("\n").slice(-25).join("\n")}`);
   const planned = parseAptSimulation(readFileSync(simulation, "utf8"));
   const downloaded = readdirSync(root.archives).filter((f) => f.endsWith(".deb") && !before.has(f));
-  for (const path of localDebs) {
-    const name = spawnSync("dpkg-deb", ["--field", path, "Package"], { encoding: "utf8" }).stdout.trim();
+  for (const { package: name, path } of localDebs) {
     const deb = planned.find((d) => d.package === name);
     if (!deb) throw new Error(`apt did not plan the supplied ${path}`);
     // Copied aside, then renamed: a concurrent build reading the cache sees a whole file.

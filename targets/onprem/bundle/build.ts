@@ -47,13 +47,14 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
   }
   // Before any download: a checkout that cannot run offline, or a program that cannot run
   // on the hosts, is refused at once.
-  if (opts.request.playbook && opts.playbookDir !== undefined) checkPlaybookCheckout(opts.playbookDir);
-  const supplied = Object.entries(opts.supplied ?? {}) as [SuppliedProgram, string][];
-  for (const [name, path] of supplied) readSuppliedProgram(name, path);
-  const suppliedDebs = Object.entries(opts.suppliedDebs ?? {}) as [SuppliedDeb, string][];
-  for (const [name, path] of suppliedDebs) checkSuppliedDeb(name, path);
+  const checkout = opts.request.playbook && opts.playbookDir !== undefined ? checkPlaybookCheckout(opts.playbookDir) : undefined;
+  const supplied = (Object.entries(opts.supplied ?? {}) as [SuppliedProgram, string][]).map(([name, path]) => ({ name, data: readSuppliedProgram(name, path) }));
+  const suppliedDebs = (Object.entries(opts.suppliedDebs ?? {}) as [SuppliedDeb, string][]).map(([name, path]) => {
+    checkSuppliedDeb(name, path);
+    return { package: name, path };
+  });
   const root = prepareAptRoot(join(opts.cacheDir, "apt"), opts.baselineStatus);
-  const { planned, downloaded } = resolveAndDownload(root, opts.request.packages, suppliedDebs.map(([, path]) => path));
+  const { planned, downloaded } = resolveAndDownload(root, opts.request.packages, suppliedDebs);
 
   const staging = mkdtempSync(join(opts.cacheDir, "staging-"));
   try {
@@ -63,8 +64,8 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
       const path = buildGoBinary(bin, join(staging, "bin"), join(opts.cacheDir, "go-bin"));
       return { file: `bin/${bin.name}`, name: bin.name, module: `${bin.module}@${bin.version}`, package: bin.package, size: statSync(path).size, sha256: sha256File(path) };
     });
-    const programs = supplied.map(([name, path]) => stageSuppliedProgram(name, path, staging));
-    const playbook = opts.request.playbook && opts.playbookDir !== undefined ? { ansible: stageAnsibleWheels(opts.cacheDir, staging), playbook: stagePlaybook(opts.playbookDir, staging) } : {};
+    const programs = supplied.map(({ name, data }) => stageSuppliedProgram(name, data, staging));
+    const playbook = checkout ? { ansible: stageAnsibleWheels(opts.cacheDir, staging), playbook: stagePlaybook(checkout, staging) } : {};
     const manifest: BundleManifest = {
       format: 1,
       deployment: opts.request.deployment,

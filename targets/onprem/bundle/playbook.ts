@@ -5,6 +5,7 @@ import { join, relative } from "node:path";
 import { parse } from "yaml";
 import { ANSIBLE_REQUIREMENTS } from "../../../constructs/roles/synapse-host/playbook";
 import { MDAD_CHECKED_AT } from "../../../constructs/roles/synapse-host/mdad-variables";
+import { sha256 } from "./repo";
 
 /**
  * What the Synapse host needs to run matrix-docker-ansible-deploy with no network: the
@@ -30,24 +31,28 @@ export interface ManifestPlaybook {
   readonly galaxy_roles: number;
 }
 
-const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
-
 /** Project name as pip normalizes it (PEP 503), from a requirement or a wheel file name. */
 const projectName = (s: string) => s.split(/==|-\d/)[0].toLowerCase().replace(/[-_.]+/g, "-");
 
-function filesUnder(dir: string, skip: (name: string) => boolean = () => false): string[] {
+function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() || e.isSymbolicLink())
     .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .filter((p) => !skip(p))
     .sort();
+}
+
+/** A checkout checkPlaybookCheckout accepted. */
+export interface PlaybookCheckout {
+  readonly dir: string;
+  readonly roles: readonly string[];
+  readonly commit: string | null;
 }
 
 /**
  * Checks that `dir` is a playbook checkout ready to run offline: setup.yml, and every role
  * requirements.yml pins present under roles/galaxy. Throws an error that names the fix.
  */
-export function checkPlaybookCheckout(dir: string): { readonly roles: readonly string[]; readonly commit: string | null } {
+export function checkPlaybookCheckout(dir: string): PlaybookCheckout {
   const fix = "clone matrix-docker-ansible-deploy at the pinned commit and run `just roles` (or `ansible-galaxy install -r requirements.yml -p roles/galaxy/ --force`) in it on a connected machine";
   if (!existsSync(join(dir, "setup.yml")) || !existsSync(join(dir, "requirements.yml"))) {
     throw new Error(`--playbook ${dir}: no setup.yml and requirements.yml there, so it is not a matrix-docker-ansible-deploy checkout; ${fix}`);
@@ -60,12 +65,12 @@ export function checkPlaybookCheckout(dir: string): { readonly roles: readonly s
     throw new Error(`--playbook ${dir}: ${missing.length} of ${roles.length} Galaxy roles are missing under roles/galaxy (${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}); ${fix}`);
   }
   const git = existsSync(join(dir, ".git")) ? spawnSync("git", ["-C", dir, "rev-parse", "HEAD"], { encoding: "utf8" }) : undefined;
-  return { roles, commit: git?.status === 0 ? git.stdout.trim() : null };
+  return { dir, roles, commit: git?.status === 0 ? git.stdout.trim() : null };
 }
 
-/** Copies the checkout, .git left out, to staging/playbook. */
-export function stagePlaybook(dir: string, staging: string): ManifestPlaybook {
-  const checked = checkPlaybookCheckout(dir);
+/** Copies the checked checkout, .git left out, to staging/playbook. */
+export function stagePlaybook(checked: PlaybookCheckout, staging: string): ManifestPlaybook {
+  const { dir } = checked;
   const target = join(staging, "playbook");
   cpSync(dir, target, { recursive: true, verbatimSymlinks: true, filter: (src) => relative(dir, src).split("/")[0] !== ".git" });
   const tree = createHash("sha256");

@@ -16,7 +16,7 @@ export function parsePackagesIndex(text: string): Record<string, string>[] {
     .map((stanza) => Object.fromEntries(stanza.split("\n").flatMap((line) => (/^[A-Za-z0-9-]+: /.test(line) ? [[line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 2)]] : []))));
 }
 
-const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
+export const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 
 /**
  * A flat Debian repository in `dir`: the planned .debs (copies of apt's cache: a hard link

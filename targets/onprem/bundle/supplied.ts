@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ManifestFile } from "./playbook";
+import { sha256 } from "./repo";
 
 /**
  * Programs the operator brings, because no source this project reaches serves them: the
@@ -53,10 +53,9 @@ export function readSuppliedProgram(name: SuppliedProgram, path: string): Buffer
   return data;
 }
 
-/** Copies an operator-supplied program into staging/bin. */
-export function stageSuppliedProgram(name: SuppliedProgram, path: string, staging: string): ManifestSupplied {
-  const data = readSuppliedProgram(name, path);
+/** Writes an operator-supplied program (as readSuppliedProgram read it) into staging/bin. */
+export function stageSuppliedProgram(name: SuppliedProgram, data: Buffer, staging: string): ManifestSupplied {
   mkdirSync(join(staging, "bin"), { recursive: true });
   writeFileSync(join(staging, "bin", name), data, { mode: 0o755 });
-  return { name, file: `bin/${name}`, size: data.length, sha256: createHash("sha256").update(data).digest("hex") };
+  return { name, file: `bin/${name}`, size: data.length, sha256: sha256(data) };
 }
