@@ -10,6 +10,7 @@ import { App } from "cdktf";
 import { loadDeployments } from "./constructs/deployment/discover";
 import { exitOnDeploymentError } from "./constructs/deployment/errors";
 import { addDeploymentStack, checkDeploymentInputs } from "./targets";
+import { secureLocalState } from "./targets/shared/local-state";
 
 export const DEFAULT_DEPLOYMENTS = ["examples"];
 
@@ -28,7 +29,9 @@ function main(): void {
   exitOnDeploymentError(() => {
     const deployments = loadDeployments(deploymentArgs(args, process.env));
     deployments.forEach(checkDeploymentInputs);
-    const app = new App({ outdir: process.env.CDKTF_OUTDIR ?? "cdktf.out", skipValidation: false });
+    const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
+    for (const line of secureLocalState(deployments, outdir)) console.error(`note: ${line}`);
+    const app = new App({ outdir, skipValidation: false });
     for (const d of deployments) addDeploymentStack(app, d);
     app.synth();
   });

@@ -13,6 +13,7 @@ import { buildTopology } from "../constructs/model/topology";
 import { issuePki } from "../constructs/pki/issue";
 import { reportPki } from "./lib/pki-report";
 import { addDeploymentStack } from "../targets";
+import { secureLocalState } from "../targets/shared/local-state";
 import { tofuEnv } from "./lib/tofu-env";
 
 const ROOT = join(__dirname, "..");
@@ -24,6 +25,7 @@ const deployment = exitOnDeploymentError(() => {
   // The example gets its PKI on first use; a real deployment's is made once, on purpose,
   // with `npm run pki` (see the README), and kept with its secrets.
   if (d.target === "onprem") reportPki(issuePki({ ...buildTopology(d), deployment: d }));
+  for (const line of secureLocalState([d], outdir)) console.error(`note: ${line}`);
   const app = new App({ outdir });
   addDeploymentStack(app, d);
   app.synth();
@@ -38,5 +40,7 @@ const run = (...args: string[]) => {
   const r = spawnSync(env.TOFU_BINARY!, args, { cwd: stackDir, env, stdio: "inherit" });
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
-run("init", "-input=false");
+// -reconfigure: the backend settings are the synthesized ones; the stack folder's cached
+// ones may name a state path of an earlier version (moved above, see secureLocalState).
+run("init", "-input=false", "-reconfigure");
 run("plan", "-input=false", "-lock=false");

@@ -1,7 +1,8 @@
 import type { OnPremDeployment } from "../constructs/deployment/model";
 import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
 import { File as LocalFile } from "@cdktf/provider-local/lib/file";
-import { loadExample } from "./helpers/examples";
+import { join } from "node:path";
+import { loadExample, ROOT } from "./helpers/examples";
 import { synth } from "./helpers/synth";
 
 describe("on-prem HA stack", () => {
@@ -107,7 +108,8 @@ describe("on-prem HA stack", () => {
   });
 
   test("state goes to the backend the deployment names", () => {
-    expect(config.terraform.backend).toEqual({ local: { path: "terraform.z3r0d3v-small.tfstate" } });
+    // Local state beside the deployment file, named after the deployment: never inside cdktf.out.
+    expect(config.terraform.backend).toEqual({ local: { path: join(ROOT, "examples", "z3r0d3v-small.tfstate") } });
     const cloud = synth({ ...deployment, backend: { type: "cloud", organization: "z3r0d3v", workspace: "chat-small" } }).config;
     expect(cloud.terraform.cloud).toEqual({ organization: "z3r0d3v", workspaces: { name: "chat-small" } });
   });

@@ -112,13 +112,16 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
   if (!serverName) {
     throw new DeploymentError([problem(["server_name"], undefined, "is required when there is no domain: the permanent Matrix server name (user IDs are @alice:<server_name>)")]);
   }
+  // Paths in the file are relative to the file.
+  const here = source ? dirname(source) : ".";
   const base = {
     name: d.name,
     serverName,
     allowServerNameChange: d.allow_server_name_change,
     federation: d.federation,
     branding: { brand: d.branding.brand, themeColor: d.branding.theme_color, ...(d.branding.logo_url ? { logoUrl: d.branding.logo_url } : {}) },
-    backend: d.backend,
+    // Local state lives beside the deployment file, never in cdktf.out (synth deletes stack folders there).
+    backend: d.backend.type === "local" ? { type: "local" as const, path: resolve(here, d.backend.path ?? `${d.name}.tfstate`) } : d.backend,
     ...(source ? { source } : {}),
   };
   if (d.target === "aws") {
@@ -132,8 +135,6 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
   const domain = d.domain;
   if (!d.onprem) throw new DeploymentError([problem(["onprem"], undefined, 'is required when target is "onprem" (client_subnets, admin_subnets, hosts)')]);
   const o = d.onprem;
-  // Paths in the file are relative to the file.
-  const here = source ? dirname(source) : ".";
   const [lo, hi] = o.turn_relay_ports;
   if (lo > hi) throw new DeploymentError([problem(["onprem", "turn_relay_ports"], o.turn_relay_ports, "is not a range; give [lowest, highest]")]);
 

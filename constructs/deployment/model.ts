@@ -28,7 +28,8 @@ export interface Branding {
 }
 
 export type Backend =
-  | { readonly type: "local"; readonly path?: string }
+  /** State in a local file: absolute, outside the synthesized output (which synth rewrites). */
+  | { readonly type: "local"; readonly path: string }
   | { readonly type: "cloud"; readonly organization: string; readonly workspace: string; readonly hostname?: string };
 
 interface DeploymentBase {

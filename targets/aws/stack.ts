@@ -42,7 +42,7 @@ export class AwsPocStack extends TerraformStack {
     const d = topology.deployment;
     const a = d.aws;
     new AwsProvider(this, "aws", { region: a.region, defaultTags: [{ tags: { Deployment: d.name, ManagedBy: "matrix-platform-provisioner" } }] });
-    configureBackend(this, d.name, d.backend);
+    configureBackend(this, d.backend);
     new ServerNameGuard(this, "server-name", { serverName: d.serverName, allowChange: d.allowServerNameChange });
 
     const ami = new DataAwsSsmParameter(this, "al2023-ami", { name: AL2023_AMI_PARAMETER });

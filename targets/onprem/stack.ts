@@ -37,7 +37,7 @@ export class OnPremStack extends TerraformStack {
     new NullProvider(this, "null");
     new LocalProvider(this, "local");
     new RandomProvider(this, "random");
-    configureBackend(this, d.name, d.backend);
+    configureBackend(this, d.backend);
     new ServerNameGuard(this, "server-name", { serverName: d.serverName, allowChange: d.allowServerNameChange });
     relaxProviderVersions(this, ["local", "null", "random"]);
 

@@ -1,8 +1,8 @@
 import { CloudBackend, LocalBackend, NamedCloudWorkspace, type TerraformStack } from "cdktf";
 import type { Backend } from "../../constructs/deployment/model";
 
-/** State goes to Terraform Cloud (HCP Terraform) or a local file named after the deployment. */
-export function configureBackend(stack: TerraformStack, name: string, backend: Backend): void {
+/** State goes to Terraform Cloud (HCP Terraform) or a local file beside the deployment file. */
+export function configureBackend(stack: TerraformStack, backend: Backend): void {
   if (backend.type === "cloud") {
     new CloudBackend(stack, {
       organization: backend.organization,
@@ -10,6 +10,6 @@ export function configureBackend(stack: TerraformStack, name: string, backend: B
       ...(backend.hostname ? { hostname: backend.hostname } : {}),
     });
   } else {
-    new LocalBackend(stack, { path: backend.path ?? `terraform.${name}.tfstate` });
+    new LocalBackend(stack, { path: backend.path });
   }
 }
