@@ -9,7 +9,8 @@
 import { App } from "cdktf";
 import { loadDeployments } from "./constructs/deployment/discover";
 import { exitOnDeploymentError } from "./constructs/deployment/errors";
-import { addDeploymentStack, checkDeploymentInputs } from "./targets";
+import { planDeployment } from "./constructs/plan";
+import { addDeploymentStack } from "./targets";
 import { secureLocalState } from "./targets/shared/local-state";
 
 export const DEFAULT_DEPLOYMENTS = ["examples"];
@@ -28,11 +29,12 @@ function main(): void {
   }
   exitOnDeploymentError(() => {
     const deployments = loadDeployments(deploymentArgs(args, process.env));
-    deployments.forEach(checkDeploymentInputs);
+    // Every deployment is planned (and its inputs checked) before anything is written.
+    const plans = deployments.map(planDeployment);
     const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
     for (const line of secureLocalState(deployments, outdir)) console.error(`note: ${line}`);
     const app = new App({ outdir, skipValidation: false });
-    for (const d of deployments) addDeploymentStack(app, d);
+    deployments.forEach((d, i) => addDeploymentStack(app, d, plans[i]));
     app.synth();
   });
 }

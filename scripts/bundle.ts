@@ -16,7 +16,7 @@
 import { join, resolve } from "node:path";
 import { loadDeployments } from "../constructs/deployment/discover";
 import { exitOnDeploymentError } from "../constructs/deployment/errors";
-import { buildTopology } from "../constructs/model/topology";
+import { buildTopology } from "../constructs/topology/resolve";
 import { buildBundle } from "../targets/onprem/bundle/build";
 import { playbookCommitWarning } from "../targets/onprem/bundle/playbook";
 import { bundleRequest } from "../targets/onprem/bundle/request";

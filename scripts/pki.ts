@@ -12,8 +12,9 @@
 import { join } from "node:path";
 import { loadDeployments } from "../constructs/deployment/discover";
 import { exitOnDeploymentError } from "../constructs/deployment/errors";
-import { buildTopology } from "../constructs/model/topology";
+import { buildTopology } from "../constructs/topology/resolve";
 import { issuePki } from "../constructs/pki/issue";
+import { planCluster } from "../constructs/plan";
 import { reportPki } from "./lib/pki-report";
 
 const args = process.argv.slice(2);
@@ -25,6 +26,6 @@ exitOnDeploymentError(() => {
   for (const d of loadDeployments(args.length > 0 ? args : [join(__dirname, "..", "examples")])) {
     if (d.target !== "onprem") continue;
     console.log(`${d.name}: ${d.onprem.pki}`);
-    reportPki(issuePki({ ...buildTopology(d), deployment: d }));
+    reportPki(issuePki(d, planCluster(buildTopology(d)).pki));
   }
 });

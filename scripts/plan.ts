@@ -9,8 +9,9 @@ import { join, resolve } from "node:path";
 import { App } from "cdktf";
 import { loadDeployments } from "../constructs/deployment/discover";
 import { exitOnDeploymentError } from "../constructs/deployment/errors";
-import { buildTopology } from "../constructs/model/topology";
+import { buildTopology } from "../constructs/topology/resolve";
 import { issuePki } from "../constructs/pki/issue";
+import { planCluster } from "../constructs/plan";
 import { reportPki } from "./lib/pki-report";
 import { addDeploymentStack } from "../targets";
 import { secureLocalState } from "../targets/shared/local-state";
@@ -24,10 +25,11 @@ const deployment = exitOnDeploymentError(() => {
   const [d] = loadDeployments([file]);
   // The example gets its PKI on first use; a real deployment's is made once, on purpose,
   // with `npm run pki` (see the README), and kept with its secrets.
-  if (d.target === "onprem") reportPki(issuePki({ ...buildTopology(d), deployment: d }));
+  const plan = planCluster(buildTopology(d));
+  if (d.target === "onprem") reportPki(issuePki(d, plan.pki));
   for (const line of secureLocalState([d], outdir)) console.error(`note: ${line}`);
   const app = new App({ outdir });
-  addDeploymentStack(app, d);
+  addDeploymentStack(app, d, plan);
   app.synth();
   return d;
 });

@@ -1,6 +1,6 @@
 /** The offline bundle's pure parts: which packages for which hosts, apt's plan, the name. */
 import type { OnPremDeployment } from "../constructs/deployment/model";
-import { buildTopology } from "../constructs/model/topology";
+import { buildTopology } from "../constructs/topology/resolve";
 import { archiveFileName, parseAptSimulation, poolFileName } from "../targets/onprem/bundle/apt-plan";
 import { BUNDLE_BINARIES } from "../targets/onprem/bundle/binaries";
 import { bundleTarName, manifestText, type BundleManifest } from "../targets/onprem/bundle/manifest";

@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { buildTopology } from "../constructs/model/topology";
+import { buildTopology } from "../constructs/topology/resolve";
 import { ANSIBLE_CORE_VERSION, ANSIBLE_REQUIREMENTS } from "../constructs/roles/synapse-host/playbook";
 import { buildBundle, type BuiltBundle } from "../targets/onprem/bundle/build";
 import { HOST_BUNDLE_DIR, HOST_SOURCE_LINE } from "../targets/onprem/bundle/debian";

@@ -11,8 +11,9 @@
 import { join } from "node:path";
 import { parseDeployment } from "../constructs/deployment/load";
 import type { OnPremDeployment } from "../constructs/deployment/model";
-import { buildTopology } from "../constructs/model/topology";
+import { buildTopology } from "../constructs/topology/resolve";
 import { issuePki } from "../constructs/pki/issue";
+import { planCluster } from "../constructs/plan";
 import { MEDIA_BUCKET } from "../constructs/roles/object-store";
 import { ANSIBLE_CORE_VERSION, ANSIBLE_VENV } from "../constructs/roles/synapse-host/playbook";
 import { buildLabBundle, buildLkJwtServiceStandIn } from "./helpers/lab-bundle";
@@ -75,7 +76,7 @@ beforeAll(async () => {
   lab = await createLab({ name: "all", subnet: `${NET}.0/24`, hosts: LAB_HOSTS, controlAddress: CONTROL });
   const draft = labDeployment(lab.sshKeyPath, "/nonexistent.tar");
   const bundle = await buildLabBundle(buildTopology(draft), LAB_HOSTS.map((h) => h.name), tmp.dir, { "lk-jwt-service": buildLkJwtServiceStandIn(tmp.dir) });
-  issuePki({ ...buildTopology(draft), deployment: draft });
+  issuePki(draft, planCluster(buildTopology(draft)).pki);
   const stackDir = await synthAndInit(labDeployment(lab.sshKeyPath, bundle), "stack");
   const apply = await tofu(stackDir, "apply", "-auto-approve");
   applyOutput = apply.output;

@@ -9,8 +9,9 @@
 import { join } from "node:path";
 import { parseDeployment } from "../constructs/deployment/load";
 import type { OnPremDeployment } from "../constructs/deployment/model";
-import { buildTopology } from "../constructs/model/topology";
+import { buildTopology } from "../constructs/topology/resolve";
 import { issuePki } from "../constructs/pki/issue";
+import { planCluster } from "../constructs/plan";
 import { buildLabBundle } from "./helpers/lab-bundle";
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "./helpers/lab";
 import { tempDir } from "./helpers/programs";
@@ -104,7 +105,7 @@ beforeAll(async () => {
   const draft = labDeployment(lab.sshKeyPath, "/nonexistent.tar");
   bundle = await buildLabBundle(buildTopology(draft), LAB_HOSTS.map((h) => h.name), tmp.dir);
   // As the operator does once: `npm run pki` makes the internal CA and host certificates.
-  issuePki({ ...buildTopology(draft), deployment: draft });
+  issuePki(draft, planCluster(buildTopology(draft)).pki);
   stackDir = await synthAndInit(labDeployment(lab.sshKeyPath, bundle), "v1");
   const apply = await tofu(stackDir, "apply", "-auto-approve", ...TARGETS);
   applyOutput = apply.output;

@@ -7,11 +7,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import type { OnPremDeployment } from "../constructs/deployment/model";
-import { buildTopology, type Topology } from "../constructs/model/topology";
+import { buildTopology } from "../constructs/topology/resolve";
 import { DASHBOARDS_DIR, RULES_FILE } from "../constructs/roles/monitoring";
 import { ALERT_THRESHOLDS } from "../constructs/roles/monitoring/alerts";
 import { DASHBOARDS } from "../constructs/roles/monitoring/dashboards";
-import { synapseWorkerIds } from "../constructs/roles/synapse-host/worker-ids";
+import { synapseWorkerIds } from "../constructs/topology/workers";
 import { ROOT } from "./helpers/examples";
 import { materializeHost } from "./helpers/host-files";
 import { loadExample } from "./helpers/examples";
@@ -20,14 +20,15 @@ import { run, tempDir } from "./helpers/programs";
 const tmp = tempDir("monitoring");
 
 /** The monitoring host's files under tmp/<label>/, absolute paths rewritten to point there. */
-function materialize(topology: Topology, label: string): string {
+function materialize(deployment: OnPremDeployment, label: string): string {
+  const topology = buildTopology(deployment);
   const root = join(tmp.dir, label);
   const host = topology.hosts.find((h) => h.roles.includes("monitoring"))!;
-  return materializeHost(topology, host.name, root, (text) => text.replace(/(?<![\w/])\/(etc\/prometheus|etc\/grafana|var\/lib\/grafana)\//g, `${root}/$1/`));
+  return materializeHost(deployment, host.name, root, (text) => text.replace(/(?<![\w/])\/(etc\/prometheus|etc\/grafana|var\/lib\/grafana)\//g, `${root}/$1/`));
 }
 
 const small = buildTopology(loadExample("onprem-small"));
-const root = materialize(small, "small");
+const root = materialize(loadExample("onprem-small") as OnPremDeployment, "small");
 const file = (path: string) => join(root, path);
 const prometheus = parseYaml(readFileSync(file("/etc/prometheus/prometheus.yml"), "utf8"));
 const jobs = (): Array<{ job_name: string; static_configs: Array<{ targets: string[]; labels?: Record<string, string> }> }> => prometheus.scrape_configs;
@@ -187,7 +188,7 @@ describe("Alertmanager (amtool 0.25) and blackbox_exporter (0.23)", () => {
     const bare = run("amtool", ["check-config", file("/etc/prometheus/alertmanager.yml")]);
     expect(bare.output).toContain("SUCCESS");
     const d = loadExample("onprem-small") as OnPremDeployment;
-    const withMail = materialize(buildTopology({ ...d, onprem: { ...d.onprem, alerts: { email: "ops@example.org", smarthost: "mail.example.internal:25", from: "alertmanager@chat.z3r0d3v.com" } } }), "mail");
+    const withMail = materialize({ ...d, onprem: { ...d.onprem, alerts: { email: "ops@example.org", smarthost: "mail.example.internal:25", from: "alertmanager@chat.z3r0d3v.com" } } }, "mail");
     const mailed = run("amtool", ["check-config", join(withMail, "/etc/prometheus/alertmanager.yml")]);
     expect(mailed.output).toContain("SUCCESS");
     expect(mailed.status).toBe(0);

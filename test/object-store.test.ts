@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { OnPremDeployment } from "../constructs/deployment/model";
-import { buildTopology } from "../constructs/model/topology";
+import { buildTopology } from "../constructs/topology/resolve";
 import { MINIO_SETUP } from "../constructs/roles/media";
 import { mediaStore } from "../constructs/roles/object-store";
 import { BUNDLE_BINARIES } from "../targets/onprem/bundle/binaries";
@@ -18,8 +18,8 @@ import { materializeHost } from "./helpers/host-files";
 import { bridgedHosts, type BridgedHosts } from "./helpers/netns-bridge";
 import { program, run, tempDir } from "./helpers/programs";
 
-const topology = buildTopology(loadExample("onprem-small"));
-const deployment = topology.deployment as OnPremDeployment;
+const deployment = loadExample("onprem-small") as OnPremDeployment;
+const topology = buildTopology(deployment);
 const store = mediaStore(topology)!;
 const tmp = tempDir("object-store");
 const prefix = `mxs3-${process.pid}`;
@@ -39,7 +39,7 @@ function materialize(host: string): string {
   const root = join(tmp.dir, host);
   // Drives keep one path on every node, as MinIO requires: each node's own folder is
   // bind-mounted there in the node's private mount namespace (see beforeAll).
-  return materializeHost(topology, host, root, (text) => text.replace(/(?<![\w/])\/(etc\/(?:default|matrix-platform|haproxy))\//g, `${root}/$1/`).replaceAll("/srv/minio/", `${DRIVES}/`));
+  return materializeHost(deployment, host, root, (text) => text.replace(/(?<![\w/])\/(etc\/(?:default|matrix-platform|haproxy))\//g, `${root}/$1/`).replaceAll("/srv/minio/", `${DRIVES}/`));
 }
 
 const children: Array<ChildProcess & { log: () => string }> = [];

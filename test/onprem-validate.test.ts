@@ -7,14 +7,16 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { OnPremDeployment } from "../constructs/deployment/model";
-import { buildTopology, type Topology } from "../constructs/model/topology";
+import { buildTopology } from "../constructs/topology/resolve";
+import { type Topology } from "../constructs/topology/topology";
 import { hostUnits } from "../constructs/roles";
 import { materializeHost } from "./helpers/host-files";
 import { bridgedHosts, type BridgedHosts } from "./helpers/netns-bridge";
 import { loadExample } from "./helpers/examples";
 import { program, run, tempDir } from "./helpers/programs";
 
-const topology: Topology = buildTopology(loadExample("onprem-small"));
+const deployment = loadExample("onprem-small") as OnPremDeployment;
+const topology: Topology = buildTopology(deployment);
 const ns = `mxval-${process.pid}`;
 const tmp = tempDir("onprem-validate");
 
@@ -24,7 +26,7 @@ const tmp = tempDir("onprem-validate");
  */
 function materialize(host: string): string {
   const root = join(tmp.dir, host);
-  return materializeHost(topology, host, root, (text) => text.replace(/\/etc\/[a-z]+\/tls\//g, (dir) => join(root, dir) + "/"));
+  return materializeHost(deployment, host, root, (text) => text.replace(/\/etc\/[a-z]+\/tls\//g, (dir) => join(root, dir) + "/"));
 }
 const inNs = (file: string, args: readonly string[], netns = ns) => run("ip", ["netns", "exec", netns, program(file), ...args]);
 
@@ -238,7 +240,7 @@ describe("Coturn (turnserver from Debian 12, with its rendered config)", () => {
   test("the relay port range is the deployment's, in Coturn and in the firewall alike", () => {
     const conf = hostUnits(topology, turn).find((u) => u.name === "coturn")!.files[0].content;
     const nft = hostUnits(topology, turn).find((u) => u.name === "base")!.files.find((f) => f.path === "/etc/nftables.conf")!.content;
-    const [lo, hi] = (topology.deployment as OnPremDeployment).onprem.turnRelayPorts;
+    const [lo, hi] = topology.turnRelayPorts;
     expect(conf).toContain(`min-port=${lo}\nmax-port=${hi}\n`);
     expect(nft).toContain(`udp dport ${lo}-${hi} accept`);
     expect(nft).toContain(`tcp dport ${lo}-${hi} accept`);

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from "yaml";
-import { buildTopology, type Topology } from "../constructs/model/topology";
-import { SECRET_MARKER } from "../constructs/render";
+import { buildTopology } from "../constructs/topology/resolve";
+import { type Topology } from "../constructs/topology/topology";
+import { SECRET_MARKER } from "../constructs/markers";
 import { hostUnits, type RoleUnit } from "../constructs/roles";
 import { DASHBOARDS_DIR, RULES_FILE } from "../constructs/roles/monitoring";
 import { MDAD_CHECKED_AT, MDAD_VARIABLES } from "../constructs/roles/synapse-host/mdad-variables";

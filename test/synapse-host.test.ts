@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { OnPremDeployment } from "../constructs/deployment/model";
-import { buildTopology } from "../constructs/model/topology";
+import { buildTopology } from "../constructs/topology/resolve";
 import { hostUnits } from "../constructs/roles";
 import { MDAD_CHECKED_AT, MDAD_VARIABLES } from "../constructs/roles/synapse-host/mdad-variables";
 import { ANSIBLE_REQUIREMENTS, INVENTORY_DIR } from "../constructs/roles/synapse-host/playbook";
@@ -17,9 +17,9 @@ const tmp = tempDir("synapse-host");
 afterAll(() => tmp.remove());
 
 function inventoryOf(example: "onprem-small" | "onprem-large"): { hosts: Record<string, unknown>; groups: Record<string, { hosts?: string[] }> } {
-  const t = buildTopology(loadExample(example));
-  const host = t.hosts.find((h) => h.roles.includes("synapse"))!;
-  const root = materializeHost(t, host.name, join(tmp.dir, example));
+  const d = loadExample(example) as OnPremDeployment;
+  const host = buildTopology(d).hosts.find((h) => h.roles.includes("synapse"))!;
+  const root = materializeHost(d, host.name, join(tmp.dir, example));
   const r = run(join(ROOT, ".cache/venv-ansible/bin/ansible-inventory"), ["-i", join(root, "opt/matrix-platform/inventory/hosts"), "--list"], { env: { ...process.env, ANSIBLE_LOCAL_TEMP: join(tmp.dir, "ansible") } });
   if (r.status !== 0) throw new Error(r.output);
   const json = JSON.parse(r.stdout);

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { topologyReference } from "../constructs/docs/reference";
-import { HOST_PORTS } from "../constructs/model/ports";
-import { HA_ROLES, ROLE_ORDER } from "../constructs/model/roles";
-import { SCALE_PRESETS } from "../constructs/model/scale";
-import { buildTopology, hostPortRules, hostsWithRole, roleDependencies, topologyGraph } from "../constructs/model/topology";
+import { HA_ROLES, ROLE_ORDER } from "../constructs/topology/roles";
+import { SCALE_PRESETS } from "../constructs/topology/scale";
+import { buildTopology } from "../constructs/topology/resolve";
+import { hostPortRules, hostsWithRole, roleDependencies, topologyGraph } from "../constructs/topology/topology";
 import { loadExample } from "./helpers/examples";
 
 const ha = (name: "onprem-small" | "onprem-medium" | "onprem-large") => buildTopology(loadExample(name));
@@ -95,7 +95,7 @@ describe("port matrix", () => {
   });
 
   test("a host opens only its roles' ports plus SSH and node_exporter", () => {
-    expect(rulesOf("mon1").map((r) => r.rule.port)).toEqual([...HOST_PORTS.map((p) => p.port), 26379, 9090, 9093, 3000]);
+    expect(rulesOf("mon1").map((r) => r.rule.port)).toEqual([22, 9100, 26379, 9090, 9093, 3000]);
   });
 
   test("VRRP is allowed only between the load balancers", () => {

@@ -2,11 +2,11 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
-import { ROLE_GROUPS, ROLE_ORDER, type Role, type RoleGroup } from "../model/roles";
+import { ROLE_GROUPS, ROLE_ORDER, type Role, type RoleGroup } from "../topology/roles";
 import { DeploymentError, problem } from "./errors";
 import { instanceMemoryGiB, KNOWN_FAMILIES, MIN_MEMORY_GIB } from "./instance-types";
-import type { AwsSettings, Bastion, Deployment, InventoryHost, OnPremDeployment, SshAccess } from "./model";
-import { deploymentSchema, type ParsedDeployment } from "./schema";
+import type { AwsSettings, Bastion, Deployment, InventoryHost, OnPremDeployment, OnPremSettings, SshAccess } from "./model";
+import { deploymentSchema, onpremSchema, type ParsedDeployment } from "./schema";
 import { checkPlacement } from "./placement-rules";
 
 /** Reads, parses and validates a deployment file; throws DeploymentError on any mistake. */
@@ -107,6 +107,26 @@ function awsSettings(a: NonNullable<ParsedDeployment["aws"]>): AwsSettings {
   };
 }
 
+type ParsedOnPrem = NonNullable<ParsedDeployment["onprem"]>;
+/** The on-prem settings that have a meaning (and a default) on any target. */
+type SharedSettings = Pick<OnPremSettings, "turnRelayPorts" | "database" | "backup" | "playbook">;
+
+function sharedSettings(o: Pick<ParsedOnPrem, "turn_relay_ports" | "database" | "backup" | "playbook">): SharedSettings {
+  const [lo, hi] = o.turn_relay_ports;
+  if (lo > hi) throw new DeploymentError([problem(["onprem", "turn_relay_ports"], o.turn_relay_ports, "is not a range; give [lowest, highest]")]);
+  return {
+    turnRelayPorts: [lo, hi],
+    database: { synchronousMode: o.database.synchronous_mode, ...(o.database.pool_size ? { poolSize: o.database.pool_size } : {}) },
+    backup: { retentionFull: o.backup.retention_full, retentionDiff: o.backup.retention_diff, mediaBandwidthKbps: o.backup.media_bandwidth_kbps },
+    playbook: { run: o.playbook.run, ...(o.playbook.registry_mirror ? { registryMirror: o.playbook.registry_mirror } : {}) },
+  };
+}
+
+/** Those settings' defaults, from the schema: what a deployment without an onprem section gets. */
+export const SHARED_SETTINGS_DEFAULTS: SharedSettings = sharedSettings(
+  onpremSchema.pick({ turn_relay_ports: true, database: true, backup: true, playbook: true }).parse({}),
+);
+
 function toDeployment(d: ParsedDeployment, source?: string): Deployment {
   const serverName = d.server_name ?? d.domain;
   if (!serverName) {
@@ -135,8 +155,6 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
   const domain = d.domain;
   if (!d.onprem) throw new DeploymentError([problem(["onprem"], undefined, 'is required when target is "onprem" (client_subnets, admin_subnets, hosts)')]);
   const o = d.onprem;
-  const [lo, hi] = o.turn_relay_ports;
-  if (lo > hi) throw new DeploymentError([problem(["onprem", "turn_relay_ports"], o.turn_relay_ports, "is not a range; give [lowest, highest]")]);
 
   const hosts: InventoryHost[] = o.hosts.map((h, i) => {
     if (h.roles && h.group) throw new DeploymentError([problem(["onprem", "hosts", i], undefined, `has both roles and group; give one: roles lists roles, group (such as ${h.group}) is the placement rule`)]);
@@ -156,12 +174,9 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
       clientSubnets: o.client_subnets,
       adminSubnets: o.admin_subnets,
       ...(bastion ? { bastion } : {}),
-      turnRelayPorts: [lo, hi],
+      ...sharedSettings(o),
       hosts,
-      database: { synchronousMode: o.database.synchronous_mode, ...(o.database.pool_size ? { poolSize: o.database.pool_size } : {}) },
-      backup: { retentionFull: o.backup.retention_full, retentionDiff: o.backup.retention_diff, mediaBandwidthKbps: o.backup.media_bandwidth_kbps },
       ...(o.alerts ? { alerts: { email: o.alerts.email, smarthost: o.alerts.smarthost, from: o.alerts.from ?? `alertmanager@${domain}` } } : {}),
-      playbook: { run: o.playbook.run, ...(o.playbook.registry_mirror ? { registryMirror: o.playbook.registry_mirror } : {}) },
       pki: resolve(here, o.pki ?? `${d.name}.pki`),
       ...(o.bundle ? { bundle: resolve(here, o.bundle) } : {}),
     },

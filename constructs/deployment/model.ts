@@ -1,5 +1,5 @@
-import type { Role } from "../model/roles";
-import type { Scale } from "../model/scale";
+import type { Role } from "../topology/roles";
+import type { Scale } from "../topology/scale";
 
 export interface SshAccess {
   readonly user: string;

@@ -1,5 +1,5 @@
-import { HA_ROLES, type Role } from "../model/roles";
-import { SCALE_PRESETS } from "../model/scale";
+import { HA_ROLES, type Role } from "../topology/roles";
+import { SCALE_PRESETS } from "../topology/scale";
 import { DeploymentError, problem } from "./errors";
 import type { InventoryHost, OnPremDeployment } from "./model";
 

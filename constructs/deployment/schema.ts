@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ROLE_GROUP_NAMES, ROLES } from "../model/roles";
-import { SCALES } from "../model/scale";
+import { ROLE_GROUP_NAMES, ROLES } from "../topology/roles";
+import { SCALES } from "../topology/scale";
 
 /** RFC 1123 host name (labels of letters, digits and hyphens), at least two labels. */
 const DOMAIN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;

@@ -1,7 +1,8 @@
-import { portLabel, portMatrix, HOST_PORTS, type PortSource } from "../model/ports";
-import { HA_ROLES, ROLE_DEPENDENCIES, ROLE_GROUPS } from "../model/roles";
-import { SCALE_PRESETS, type HaScale } from "../model/scale";
-import { synapseWorkerIds } from "../roles/synapse-host/worker-ids";
+import { SHARED_SETTINGS_DEFAULTS } from "../deployment/load";
+import { portLabel, portMatrix, type PortSource } from "../topology/ports";
+import { HA_ROLES, ROLE_DEPENDENCIES, ROLE_GROUPS } from "../topology/roles";
+import { SCALE_PRESETS, type HaScale } from "../topology/scale";
+import { synapseWorkerIds } from "../topology/workers";
 
 const source = (s: PortSource) => (s.kind === "role" ? s.role : s.kind === "clients" ? "client subnets" : "admin subnets");
 
@@ -10,11 +11,12 @@ const source = (s: PortSource) => (s.kind === "role" ? s.role : s.kind === "clie
  * generated from the model so the guide cannot drift from what is deployed.
  */
 export function topologyReference(): string {
+  const matrix = portMatrix({ turnRelayPorts: SHARED_SETTINGS_DEFAULTS.turnRelayPorts });
   const scales = Object.keys(SCALE_PRESETS) as HaScale[];
   const lines = [
     "# Topology reference",
     "",
-    "Generated from `constructs/model/` by `npm run docs`; do not edit by hand.",
+    "Generated from `constructs/topology/` by `npm run docs`; do not edit by hand.",
     "Small, medium and large share this topology; only counts, sizes and Synapse workers differ.",
     "",
     "## Hosts per role (minimum) and recommended size",
@@ -50,12 +52,12 @@ export function topologyReference(): string {
     "",
     "## Port matrix",
     "",
-    "Every host: " + HOST_PORTS.map((p) => `${portLabel(p)} from ${p.from.map(source).join(", ")} (${p.purpose})`).join("; ") + ".",
+    "Every host: " + matrix.filter((p) => p.role === undefined).map((p) => `${portLabel(p)} from ${p.from.map(source).join(", ")} (${p.purpose})`).join("; ") + ".",
     "",
     "| role | port | from | purpose |",
     "|---|---|---|---|",
-    ...portMatrix({ turnRelayPorts: [49152, 50151] })
-      .filter((p) => p.role !== "poc")
+    ...matrix
+      .filter((p) => p.role !== undefined && p.role !== "poc")
       .map((p) => `| ${p.role} | ${portLabel(p)} | ${p.from.map(source).join(", ")} | ${p.purpose} |`),
     "",
     "The TURN relay range shown is the default; `onprem.turn_relay_ports` sets it, for Coturn and the firewall together.",

@@ -4,10 +4,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writ
 import { join } from "node:path";
 import type { OnPremDeployment } from "../deployment/model";
 import { DeploymentError } from "../deployment/errors";
-import type { Topology } from "../model/topology";
 import { certificateProblems, readCa, RENEW_BEFORE_DAYS } from "./check";
 import { pkiPaths } from "./layout";
-import { pkiNeeds, subjectAltNames, type CertificateRequirement } from "./requirements";
+import { subjectAltNames, type CertificateRequirement, type PkiNeeds } from "./requirements";
 
 export const CA_DAYS = 3650;
 export const HOST_DAYS = 730;
@@ -75,10 +74,8 @@ function issueHost(dir: string, req: CertificateRequirement): void {
  * is not from the CA or expires within RENEW_BEFORE_DAYS. Good certificates are kept, so
  * running it again changes nothing. With an operator's CA and no ca.key, it only reports.
  */
-export function issuePki(topology: Topology & { readonly deployment: OnPremDeployment }): PkiReport {
-  const d = topology.deployment;
+export function issuePki(d: OnPremDeployment, needs: PkiNeeds): PkiReport {
   const dir = d.onprem.pki;
-  const needs = pkiNeeds(topology);
   if (!needs.any) return { dir, caCreated: false, issued: [], kept: [] };
   mkdirSync(join(dir, "hosts"), { recursive: true, mode: 0o700 });
   const paths = pkiPaths(dir, "");

@@ -1,6 +1,6 @@
-import type { Topology } from "../model/topology";
-import { hostUnits } from "../roles";
+import type { RoleUnit } from "../roles/unit";
 import { elementHostName } from "../roles/synapse-host/element";
+import type { Topology, TopologyHost } from "../topology/topology";
 
 /** The names one host's certificate must carry. */
 export interface CertificateRequirement {
@@ -9,7 +9,7 @@ export interface CertificateRequirement {
   readonly ipAddresses: readonly string[];
 }
 
-/** What the deployment's roles take from the PKI folder, from one pass over their units. */
+/** What the deployment's roles take from the PKI folder. */
 export interface PkiNeeds {
   /** Whether any role installs something from the folder (at least the CA certificate). */
   readonly any: boolean;
@@ -22,10 +22,9 @@ export interface PkiNeeds {
  * 127.0.0.1), and on the load balancers the domain, Element's host name and the VIP,
  * where clients arrive.
  */
-export function pkiNeeds(topology: Topology): PkiNeeds {
-  const d = topology.deployment;
-  const vip = d.target === "onprem" ? d.onprem.vip : undefined;
-  const hosts = topology.hosts.map((host) => ({ host, items: hostUnits(topology, host).flatMap((u) => (u.pki ?? []).map((f) => f.item)) }));
+export function pkiNeeds(topology: Topology, rendered: ReadonlyArray<{ readonly host: TopologyHost; readonly units: readonly RoleUnit[] }>): PkiNeeds {
+  const { vip, domain } = topology;
+  const hosts = rendered.map(({ host, units }) => ({ host, items: units.flatMap((u) => (u.pki ?? []).map((f) => f.item)) }));
   return {
     any: hosts.some((h) => h.items.length > 0),
     certificates: hosts
@@ -34,7 +33,7 @@ export function pkiNeeds(topology: Topology): PkiNeeds {
         const entry = host.roles.includes("haproxy");
         return {
           host: host.name,
-          dnsNames: [host.name, "localhost", ...(entry && d.domain ? [d.domain, elementHostName(d.domain)] : [])],
+          dnsNames: [host.name, "localhost", ...(entry && domain ? [domain, elementHostName(domain)] : [])],
           ipAddresses: [host.address, "127.0.0.1", ...(entry && vip ? [vip] : [])],
         };
       }),

@@ -1,8 +1,7 @@
 import type { OnPremDeployment } from "../deployment/model";
 import { DeploymentError } from "../deployment/errors";
-import type { Topology } from "../model/topology";
 import { certificateProblems, readCa } from "./check";
-import { pkiNeeds } from "./requirements";
+import type { PkiNeeds } from "./requirements";
 
 /** The command that (re-)issues this deployment's certificates, for messages. */
 export const pkiCommand = (d: OnPremDeployment) => `npm run pki -- ${d.source ?? "<deployment.yaml>"}`;
@@ -11,10 +10,8 @@ export const pkiCommand = (d: OnPremDeployment) => `npm run pki -- ${d.source ??
  * Refuses to synthesize when a role needs the PKI and the folder cannot serve it: every
  * problem is one line naming the file and the fix, before any resource is planned.
  */
-export function verifyPki(topology: Topology & { readonly deployment: OnPremDeployment }): void {
-  const needs = pkiNeeds(topology);
+export function verifyPki(d: OnPremDeployment, needs: PkiNeeds): void {
   if (!needs.any) return;
-  const d = topology.deployment;
   const dir = d.onprem.pki;
   const ca = readCa(dir);
   if (typeof ca === "string") {

@@ -1,6 +1,5 @@
-import type { BackupSettings } from "../deployment/model";
-import type { Topology } from "../model/topology";
-import { renderTemplate } from "../render";
+import type { Topology } from "../topology/topology";
+import { renderTemplate } from "../template";
 import { serviceTls } from "./tls";
 import type { RenderedFile, RoleRenderer } from "./unit";
 import { commonView, members } from "./view";
@@ -11,11 +10,8 @@ export const PG_DATA_DIR = "/var/lib/postgresql/15/main";
 export const pgbackrestTls = () => serviceTls("/etc/pgbackrest/tls", "postgres:postgres");
 const CONFIG = "/etc/pgbackrest/pgbackrest.conf";
 
-const DEFAULT_BACKUP: BackupSettings = { retentionFull: 4, retentionDiff: 7, mediaBandwidthKbps: 20480 };
-const backupSettings = (topology: Topology): BackupSettings => (topology.deployment.target === "onprem" ? topology.deployment.onprem.backup : DEFAULT_BACKUP);
-
 /** The pgBackRest stanza: the cluster, named as Patroni's scope is. */
-export const backupStanza = (topology: Topology) => topology.deployment.name;
+export const backupStanza = (topology: Topology) => topology.name;
 
 /** The schedule: a full backup every Sunday, a differential every other day, WAL continuously. */
 const SCHEDULE = [
@@ -25,7 +21,7 @@ const SCHEDULE = [
 
 export const renderBackup: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
-  const settings = backupSettings(topology);
+  const settings = topology.backup;
   const tls = pgbackrestTls();
   const stanza = backupStanza(topology);
   const databases = members(topology, "patroni").map((m, i) => ({ ...m, index: i + 1 }));

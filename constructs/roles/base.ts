@@ -1,6 +1,6 @@
-import { portLabel } from "../model/ports";
-import { hostPortRules } from "../model/topology";
-import { renderTemplate } from "../render";
+import { portLabel } from "../topology/ports";
+import { hostPortRules } from "../topology/topology";
+import { renderTemplate } from "../template";
 import { elementHostName } from "./synapse-host/element";
 import type { RoleRenderer } from "./unit";
 
@@ -9,8 +9,7 @@ export const APT_INSTALL = "/usr/local/sbin/matrix-apt-install";
 
 /** The host's own layer: /etc/hosts for every cluster name, and the nftables firewall. */
 export const renderBase: RoleRenderer = ({ topology, host }) => {
-  const d = topology.deployment;
-  const entryAddress = d.target === "onprem" ? d.onprem.vip ?? host.address : "127.0.0.1";
+  const entryAddress = topology.vip ?? host.address;
   const rules = hostPortRules(topology, host).flatMap(({ rule, sources }) => {
     if (sources.length === 0) return [];
     const saddr = sources.includes("0.0.0.0/0") ? "" : `ip saddr { ${sources.join(", ")} } `;
@@ -23,7 +22,7 @@ export const renderBase: RoleRenderer = ({ topology, host }) => {
   return {
     name: "base",
     files: [
-      { path: "/etc/matrix-platform/base/hosts", content: renderTemplate("base/hosts.mustache", { deployment: d.name, hosts: topology.hosts, entryAddress, domain: d.domain, elementHost: d.domain ? elementHostName(d.domain) : "" }), mode: "0644" },
+      { path: "/etc/matrix-platform/base/hosts", content: renderTemplate("base/hosts.mustache", { deployment: topology.name, hosts: topology.hosts, entryAddress, domain: topology.domain, elementHost: topology.domain ? elementHostName(topology.domain) : "" }), mode: "0644" },
       { path: "/etc/nftables.conf", content: renderTemplate("base/nftables.conf.mustache", { rules }), mode: "0755" },
       { path: APT_INSTALL, content: renderTemplate("base/matrix-apt-install.sh.mustache", {}), mode: "0755" },
     ],

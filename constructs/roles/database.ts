@@ -1,20 +1,16 @@
-import type { DatabaseSettings } from "../deployment/model";
-import { SCALE_PRESETS } from "../model/scale";
-import type { Topology } from "../model/topology";
-import { renderTemplate } from "../render";
+import { SCALE_PRESETS } from "../topology/scale";
+import { renderTemplate } from "../template";
 import { databaseBackupSide } from "./backup";
 import { serviceTls } from "./tls";
 import type { RoleRenderer } from "./unit";
-import { commonView, members, synapseConnections } from "./view";
+import { commonView, members } from "./view";
+import { synapseConnections } from "../topology/resolve";
 
 /**
  * Patroni's timing: a leader must renew its key within `ttl`, so a full loop plus two
  * retries has to fit (Patroni refuses or flaps otherwise).
  */
 export const PATRONI_TIMING = { ttl: 30, loopWait: 10, retryTimeout: 10 } as const;
-
-const database = (topology: Topology): DatabaseSettings =>
-  topology.deployment.target === "onprem" ? topology.deployment.onprem.database : { synchronousMode: true };
 
 export const renderEtcd: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
@@ -31,7 +27,7 @@ export const renderEtcd: RoleRenderer = ({ topology, host }) => {
 
 export const renderPatroni: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
-  const scale = topology.deployment.scale;
+  const scale = topology.scale;
   const memoryGiB = scale === "poc" ? 4 : SCALE_PRESETS[scale].sizes.patroni.memoryGiB;
   const tls = serviceTls("/etc/patroni/tls", "postgres:postgres");
   const backup = databaseBackupSide(topology, host.address, host.name);
@@ -40,10 +36,10 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
     tls,
     backup,
     ...PATRONI_TIMING,
-    synchronousMode: database(topology).synchronousMode,
+    synchronousMode: topology.database.synchronousMode,
     etcdHosts: members(topology, "etcd").map((m) => `${m.address}:2379`).join(","),
     // Synapse's pool through PgBouncer plus room for replication, backups and admins.
-    maxConnections: synapseConnections(topology) + 50,
+    maxConnections: synapseConnections(topology.workerIds) + 50,
     sharedBuffers: `${Math.floor(memoryGiB / 4)}GB`,
     effectiveCacheSize: `${Math.floor((memoryGiB * 3) / 4)}GB`,
     pgHba: [
@@ -72,12 +68,9 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
   };
 };
 
-/** PgBouncer's server connections for Synapse: the deployment's pool_size, or what Synapse opens. */
-export const pgbouncerPoolSize = (topology: Topology): number => database(topology).poolSize ?? synapseConnections(topology);
-
 export const renderPgbouncer: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
-  const poolSize = pgbouncerPoolSize(topology);
+  const { poolSize } = topology.database;
   const pgbView = { ...view, poolSize, minPoolSize: Math.ceil(poolSize / 4), reservePoolSize: Math.ceil(poolSize / 10), maxClientConn: poolSize * 10 };
   return {
     name: "pgbouncer",

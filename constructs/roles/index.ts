@@ -1,5 +1,5 @@
-import type { Role } from "../model/roles";
-import type { Topology, TopologyHost } from "../model/topology";
+import type { Role } from "../topology/roles";
+import type { Topology, TopologyHost } from "../topology/topology";
 import { renderBase } from "./base";
 import { renderEtcd, renderPatroni, renderPgbouncer } from "./database";
 import { renderHaproxy, renderKeepalived } from "./edge";

@@ -1,4 +1,4 @@
-import { renderTemplate } from "../render";
+import { renderTemplate } from "../template";
 import { mediaStore } from "./object-store";
 import { REDIS_PRIMARY_NAME, SENTINEL_PORT, sentinels } from "./redis";
 import { serviceTls } from "./tls";
@@ -37,9 +37,8 @@ export const renderMinio: RoleRenderer = ({ topology, host }) => {
 
 export const renderCoturn: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
-  const d = topology.deployment;
-  const [relayMin, relayMax] = d.target === "onprem" ? d.onprem.turnRelayPorts : [49152, 50151];
-  const allowedPeers = (d.target === "onprem" ? d.onprem.clientSubnets : []).map((cidr) => ({ range: cidrRange(cidr) }));
+  const [relayMin, relayMax] = topology.turnRelayPorts;
+  const allowedPeers = topology.clientSubnets.map((cidr) => ({ range: cidrRange(cidr) }));
   const tls = serviceTls("/etc/coturn/tls", "turnserver:turnserver");
   return {
     name: "coturn",

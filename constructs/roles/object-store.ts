@@ -1,5 +1,5 @@
-import type { Topology } from "../model/topology";
-import { secretMarker } from "../render";
+import type { Topology } from "../topology/topology";
+import { secretMarker } from "../markers";
 import { members } from "./view";
 
 /**
@@ -24,8 +24,7 @@ export const S3_PORT = 9000;
 export function mediaStore(topology: Topology): S3Target | undefined {
   const nodes = members(topology, "minio");
   if (nodes.length === 0) return undefined;
-  const d = topology.deployment;
-  const vip = d.target === "onprem" && members(topology, "haproxy").length > 0 ? d.onprem.vip : undefined;
+  const vip = members(topology, "haproxy").length > 0 ? topology.vip : undefined;
   return {
     endpoint: `http://${vip ?? nodes[0].address}:${S3_PORT}`,
     bucket: MEDIA_BUCKET,

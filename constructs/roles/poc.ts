@@ -1,4 +1,5 @@
-import { PUBLIC_HOST_MARKER, renderTemplate } from "../render";
+import { PUBLIC_HOST_MARKER } from "../markers";
+import { renderTemplate } from "../template";
 import type { RoleRenderer } from "./unit";
 import { commonView } from "./view";
 
@@ -47,17 +48,17 @@ export const CONTAINER_RUNTIME: PocRuntime = {
 };
 
 export function pocView(ctx: Parameters<RoleRenderer>[0], runtime: PocRuntime = CONTAINER_RUNTIME) {
-  const d = ctx.topology.deployment;
+  const t = ctx.topology;
   return {
     ...commonView(ctx.topology, ctx.host),
     ...runtime,
     root: POC_ROOT,
     images: POC_IMAGES,
-    federation: d.federation,
-    publicBaseUrl: `http://${d.domain ?? PUBLIC_HOST_MARKER}/`,
-    brand: d.branding.brand,
-    logoUrl: d.branding.logoUrl ?? "themes/element/img/logos/element-logo.svg",
-    themeColor: d.branding.themeColor,
+    federation: t.federation,
+    publicBaseUrl: `http://${t.domain ?? PUBLIC_HOST_MARKER}/`,
+    brand: t.branding.brand,
+    logoUrl: t.branding.logoUrl ?? "themes/element/img/logos/element-logo.svg",
+    themeColor: t.branding.themeColor,
   };
 }
 

@@ -1,5 +1,5 @@
-import { renderTemplate } from "../render";
-import type { Topology } from "../model/topology";
+import { renderTemplate } from "../template";
+import type { Topology } from "../topology/topology";
 import type { RoleRenderer } from "./unit";
 import { commonView, members } from "./view";
 

@@ -1,7 +1,7 @@
-import type { Role } from "../model/roles";
-import type { Topology, TopologyHost } from "../model/topology";
+import type { Role } from "../topology/roles";
+import type { Topology, TopologyHost } from "../topology/topology";
 import type { PkiItem } from "../pki/layout";
-import { sha256 } from "../render";
+import { sha256 } from "../hash";
 
 /** Programs Debian 12 lacks; the on-prem bundle builds them from source (targets/onprem/bundle/binaries.ts). */
 export type BinaryName = "minio" | "mc" | "livekit-server";

@@ -1,4 +1,4 @@
-import { renderTemplate } from "../../constructs/render";
+import { renderTemplate } from "../../constructs/template";
 import { POC_ROOT } from "../../constructs/roles/poc";
 import type { RoleUnit } from "../../constructs/roles/unit";
 import { AGENT_NAMESPACE, ROOT_FILESYSTEM } from "./monitoring";

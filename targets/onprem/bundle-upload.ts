@@ -1,6 +1,6 @@
 import { Resource } from "@cdktf/provider-null/lib/resource";
 import { Construct } from "constructs";
-import { renderTemplate } from "../../constructs/render";
+import { renderTemplate } from "../../constructs/template";
 import { toTerraformString } from "../shared/terraform-text";
 import { rootShell, type HostAccess } from "./ssh";
 

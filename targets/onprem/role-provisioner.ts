@@ -3,7 +3,7 @@ import { Resource } from "@cdktf/provider-null/lib/resource";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { pkiItemPath, type PkiPaths } from "../../constructs/pki/layout";
-import { SECRET_MARKER } from "../../constructs/render";
+import { SECRET_MARKER } from "../../constructs/markers";
 import { APT_INSTALL } from "../../constructs/roles/base";
 import { unitHash, type RoleUnit } from "../../constructs/roles/unit";
 import { toTerraformString } from "../shared/terraform-text";

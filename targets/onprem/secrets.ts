@@ -1,6 +1,6 @@
 import { Password } from "@cdktf/provider-random/lib/password";
 import { Construct } from "constructs";
-import type { SecretName } from "../../constructs/render";
+import type { SecretName } from "../../constructs/markers";
 
 export interface ClusterSecretsProps {
   readonly names: readonly SecretName[];

@@ -1,4 +1,4 @@
-import { SECRET_MARKER } from "../../constructs/render";
+import { SECRET_MARKER } from "../../constructs/markers";
 
 /** The Terraform address of a secret's value (see the SecretStore constructs). */
 export const secretAddress = (name: string) => `random_password.secret_${name}.result`;

@@ -1,7 +1,7 @@
 import { Testing } from "cdktf";
 import { parse as parseYaml } from "yaml";
 import type { AwsDeployment, Deployment } from "../../constructs/deployment/model";
-import { buildTopology } from "../../constructs/model/topology";
+import { buildTopology } from "../../constructs/topology/resolve";
 import { hostUnits } from "../../constructs/roles";
 import { addDeploymentStack } from "../../targets";
 import { AwsPocStack } from "../../targets/aws/stack";
@@ -27,7 +27,7 @@ export function synthAws(deployment: AwsDeployment): AwsSynth {
   const stack = addDeploymentStack(app, deployment);
   if (!(stack instanceof AwsPocStack)) throw new Error(`${deployment.name} did not build an AwsPocStack`);
   const json = Testing.synth(stack);
-  return { json, config: JSON.parse(json), cloudConfig: stack.cloudConfig };
+  return { json, config: JSON.parse(json), cloudConfig: stack.platform.cloudConfig };
 }
 
 /** The cloud-config's write_files, parsed as cloud-init parses them, and its runcmd. */

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import type { Topology } from "../../constructs/model/topology";
+import type { Topology } from "../../constructs/topology/topology";
 import { buildBundle } from "../../targets/onprem/bundle/build";
 import { bundleRequest } from "../../targets/onprem/bundle/request";
 import type { SuppliedProgram } from "../../targets/onprem/bundle/supplied";

@@ -8,8 +8,8 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { buildTopology } from "../../constructs/model/topology";
-import { renderTemplate } from "../../constructs/render";
+import { buildTopology } from "../../constructs/topology/resolve";
+import { renderTemplate } from "../../constructs/template";
 import { pocView, POC_IMAGES, type PocRuntime } from "../../constructs/roles/poc";
 import { loadExample, ROOT } from "./examples";
 import { Daemon, freePorts, run, unprivilegedUser, waitFor, type RunAs } from "./loopback-procs";

@@ -1,6 +1,5 @@
-import type { Role } from "../../model/roles";
-import type { Topology } from "../../model/topology";
-import { synapseWorkerIds } from "../synapse-host/worker-ids";
+import type { Role } from "../../topology/roles";
+import type { Topology } from "../../topology/topology";
 import { members } from "../view";
 
 /** Where the monitoring host keeps the cluster CA and its own client certificate. */
@@ -52,14 +51,14 @@ export function scrapeConfigs(topology: Topology): ScrapeConfig[] {
   }).filter((c): c is ScrapeConfig => c !== undefined);
 
   const synapse = members(topology, "synapse")[0];
-  const processes = synapse ? [{ id: "main-process", path: "/metrics/synapse/main-process" }, ...(topology.workers ? synapseWorkerIds(topology.workers) : []).map((id) => ({ id, path: `/metrics/synapse/worker/${id}` }))] : [];
+  const processes = synapse ? [{ id: "main-process", path: "/metrics/synapse/main-process" }, ...topology.workerIds.map((id) => ({ id, path: `/metrics/synapse/worker/${id}` }))] : [];
   const synapseJob: ScrapeConfig[] = synapse
     ? [
         {
           job_name: "synapse",
           scheme: "https",
           tls_config: tlsConfig,
-          static_configs: processes.map((p) => ({ targets: [`${topology.deployment.domain}:443`], labels: { __metrics_path__: p.path, instance: `${synapse.name}:${p.id}`, worker: p.id } })),
+          static_configs: processes.map((p) => ({ targets: [`${topology.domain}:443`], labels: { __metrics_path__: p.path, instance: `${synapse.name}:${p.id}`, worker: p.id } })),
         },
       ]
     : [];

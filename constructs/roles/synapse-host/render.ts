@@ -1,5 +1,4 @@
-import type { PlaybookSettings } from "../../deployment/model";
-import { renderTemplate } from "../../render";
+import { renderTemplate } from "../../template";
 import { LIVEKIT_JWT_PATH } from "../media";
 import { mediaStore } from "../object-store";
 import { elementHostName } from "./element";
@@ -17,19 +16,18 @@ import { commonView, members } from "../view";
  */
 export const renderSynapse: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
-  const d = topology.deployment;
-  const sshUser = d.target === "onprem" ? d.onprem.hosts.find((h) => h.name === host.name)?.ssh.user ?? "root" : "root";
+  const domain = topology.domain ?? topology.serverName;
   const loadBalancers = members(topology, "haproxy").map((m, i, all) => ({ ...m, last: i === all.length - 1 }));
   // turn: over UDP and TCP, turns: over TLS (the certificate names the address).
   const turnUris = members(topology, "coturn").flatMap((m) => [`turn:${m.address}:3478?transport=udp`, `turn:${m.address}:3478?transport=tcp`, `turns:${m.address}:5349?transport=tcp`]);
-  const rtc = members(topology, "livekit").length > 0 ? { jwtUrl: `https://${d.domain}${LIVEKIT_JWT_PATH}` } : undefined;
-  const playbook: PlaybookSettings = d.target === "onprem" ? d.onprem.playbook : { run: false };
-  const vars = { ...view, registryMirror: playbook.registryMirror, scale: d.scale, federation: d.federation, workers: topology.workers, sshUser, loadBalancers, turnUris, mdad: MDAD_CHECKED_AT, elementFqn: elementHostName(d.domain ?? d.serverName), mediaStore: mediaStore(topology), rtc };
+  const rtc = members(topology, "livekit").length > 0 ? { jwtUrl: `https://${domain}${LIVEKIT_JWT_PATH}` } : undefined;
+  const { playbook } = topology;
+  const vars = { ...view, registryMirror: playbook.registryMirror, scale: topology.scale, federation: topology.federation, workers: topology.workers, sshUser: host.sshUser, loadBalancers, turnUris, mdad: MDAD_CHECKED_AT, elementFqn: elementHostName(domain), mediaStore: mediaStore(topology), rtc };
   const inventory = INVENTORY_DIR;
   const activation = {
     ...view,
     inventory,
-    playbook: { run: playbook.run, bundled: d.target === "onprem" && d.onprem.bundle !== undefined },
+    playbook: { run: playbook.run, bundled: playbook.bundled },
     venv: ANSIBLE_VENV,
     playbookDir: PLAYBOOK_DIR,
     ansibleCore: ANSIBLE_CORE_VERSION,
@@ -44,7 +42,7 @@ export const renderSynapse: RoleRenderer = ({ topology, host }) => {
     name: "synapse",
     files: [
       { path: `${inventory}/hosts`, content: renderTemplate("synapse/hosts.mustache", vars), mode: "0644" },
-      { path: `${inventory}/host_vars/${d.domain}/vars.yml`, content: renderTemplate("synapse/vars.yml.mustache", vars), mode: "0600" },
+      { path: `${inventory}/host_vars/${domain}/vars.yml`, content: renderTemplate("synapse/vars.yml.mustache", vars), mode: "0600" },
       ...(backupHosts.length > 0
         ? [
             { path: "/etc/rsyncd.conf", content: renderTemplate("synapse/rsyncd.conf.mustache", { ...view, backupHosts }), mode: "0644" },

@@ -1,4 +1,4 @@
-import type { Topology } from "../../../constructs/model/topology";
+import type { Topology } from "../../../constructs/topology/topology";
 import { hostUnits } from "../../../constructs/roles";
 import type { BinaryName } from "../../../constructs/roles/unit";
 
@@ -34,5 +34,5 @@ export function bundleRequest(topology: Topology, onlyHosts?: (host: string) => 
     .map((h) => ({ host: h.name, packages: sortedUnique(hostUnits(topology, h).flatMap((u) => u.packages)) }));
   const units = topology.hosts.filter((h) => !onlyHosts || onlyHosts(h.name)).flatMap((h) => hostUnits(topology, h));
   const binaries = sortedUnique(units.flatMap((u) => u.binaries ?? [])) as BinaryName[];
-  return { deployment: topology.deployment.name, hosts, packages: sortedUnique(hosts.flatMap((h) => h.packages)), binaries, playbook: units.some((u) => u.playbook) };
+  return { deployment: topology.name, hosts, packages: sortedUnique(hosts.flatMap((h) => h.packages)), binaries, playbook: units.some((u) => u.playbook) };
 }

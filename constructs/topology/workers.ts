@@ -1,4 +1,4 @@
-import type { WorkerCounts } from "../../model/scale";
+import type { WorkerCounts } from "./scale";
 
 /**
  * The worker processes matrix-docker-ansible-deploy starts for the `specialized-workers`

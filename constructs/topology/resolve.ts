@@ -1,0 +1,48 @@
+import { SHARED_SETTINGS_DEFAULTS } from "../deployment/load";
+import type { Deployment } from "../deployment/model";
+import { portMatrix } from "./ports";
+import { ROLE_ORDER } from "./roles";
+import { SCALE_PRESETS } from "./scale";
+import type { Topology, TopologyHost } from "./topology";
+import { synapseWorkerIds } from "./workers";
+
+/** The one EC2 instance of the AWS proof of concept (Amazon Linux's login user). */
+const AWS_HOST: TopologyHost = { name: "server", address: "127.0.0.1", roles: ["poc"], sshUser: "ec2-user" };
+
+/** Connections Synapse opens: cp_max (10) for the main process and for every worker. */
+export const synapseConnections = (workerIds: readonly string[]): number => (1 + workerIds.length) * 10;
+
+/**
+ * Deployment -> Topology: the only place that reads the deployment for the renderers.
+ * Settings a target's file does not have take the schema's defaults; nothing here
+ * restates a default.
+ */
+export function buildTopology(deployment: Deployment): Topology {
+  const onprem = deployment.target === "onprem" ? deployment.onprem : undefined;
+  const hosts: readonly TopologyHost[] = onprem ? onprem.hosts.map(({ name, address, roles, ssh }) => ({ name, address, roles, sshUser: ssh.user })) : [AWS_HOST];
+  const present = new Set(hosts.flatMap((h) => h.roles));
+  const shared = onprem ?? SHARED_SETTINGS_DEFAULTS;
+  const workers = deployment.scale === "poc" ? undefined : SCALE_PRESETS[deployment.scale].workers;
+  const workerIds = workers ? synapseWorkerIds(workers) : [];
+  return {
+    name: deployment.name,
+    scale: deployment.scale,
+    ...(deployment.domain ? { domain: deployment.domain } : {}),
+    serverName: deployment.serverName,
+    federation: deployment.federation,
+    branding: deployment.branding,
+    ...(onprem?.vip ? { vip: onprem.vip } : {}),
+    clientSubnets: onprem ? onprem.clientSubnets : ["0.0.0.0/0"],
+    adminSubnets: onprem ? onprem.adminSubnets : deployment.target === "aws" && deployment.aws.ssh.kind === "cidr" ? [deployment.aws.ssh.cidr] : [],
+    turnRelayPorts: shared.turnRelayPorts,
+    database: { synchronousMode: shared.database.synchronousMode, poolSize: shared.database.poolSize ?? synapseConnections(workerIds) },
+    backup: shared.backup,
+    ...(onprem?.alerts ? { alerts: onprem.alerts } : {}),
+    playbook: { ...shared.playbook, bundled: onprem?.bundle !== undefined },
+    hosts,
+    roles: ROLE_ORDER.filter((r) => present.has(r)),
+    ports: portMatrix({ turnRelayPorts: shared.turnRelayPorts }).filter((p) => p.role === undefined || present.has(p.role)),
+    ...(workers ? { workers } : {}),
+    workerIds,
+  };
+}

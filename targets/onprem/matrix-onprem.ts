@@ -1,0 +1,106 @@
+import { Construct } from "constructs";
+import type { OnPremDeployment } from "../../constructs/deployment/model";
+import { planDeployment, type ClusterPlan } from "../../constructs/plan";
+import { pkiPaths } from "../../constructs/pki/layout";
+import type { Role } from "../../constructs/topology/roles";
+import { roleDependencies } from "../../constructs/topology/topology";
+import { ServerNameGuard } from "../shared/server-name-guard";
+import { BundleUpload } from "./bundle-upload";
+import { RoleProvisioner } from "./role-provisioner";
+import { ClusterSecrets } from "./secrets";
+import { hostAccess } from "./ssh";
+
+export interface MatrixOnPremProps {
+  /** The deployment, parsed and validated (`loadDeploymentFile`); its target is onprem. */
+  readonly deployment: OnPremDeployment;
+  /**
+   * The deployment's plan, when the caller has it already: rendered and checked by
+   * `planDeployment` (which refuses a PKI folder that cannot serve it).
+   * @default planDeployment(deployment)
+   */
+  readonly plan?: ClusterPlan;
+  /**
+   * Folder, relative to the stack's folder, of the review copies of every rendered file
+   * (`local_file`, so `plan` prints each config's diff).
+   * @default "rendered"
+   */
+  readonly renderedDir?: string;
+}
+
+/** A host as the platform's outputs describe it. */
+export interface PlatformHost {
+  readonly address: string;
+  readonly roles: readonly Role[];
+}
+
+/**
+ * The Matrix platform on existing hosts reached over SSH, added to any TerraformStack:
+ * one `null_resource` per (host, role) that waits for the roles it depends on across the
+ * cluster and for the earlier units on its own host, the generated secrets
+ * (`random_password`), the offline bundle's upload and the server_name guard.
+ *
+ * It creates no provider and no backend: the stack that holds it configures the
+ * `hashicorp/null`, `hashicorp/local` and `hashicorp/random` providers and its state.
+ * Resource addresses are readable and fixed (`null_resource.db1_patroni`), so a stack
+ * holds one platform.
+ */
+export class MatrixOnPrem extends Construct {
+  /** The cluster as rendered. */
+  readonly plan: ClusterPlan;
+  /** Provisioners by role, in activation order ("base" is each host's own layer). */
+  readonly provisioners: ReadonlyMap<Role | "base", readonly RoleProvisioner[]>;
+  /** Every host with its address and roles. */
+  readonly hosts: Readonly<Record<string, PlatformHost>>;
+  /** The name users open. */
+  readonly domain: string;
+  /** The address the domain must resolve to: the VIP, or the single host at the poc scale. */
+  readonly entryAddress: string;
+  /** Where users open Element and clients connect (https at the HA scales, http at poc). */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: MatrixOnPremProps) {
+    super(scope, id);
+    const d = props.deployment;
+    this.plan = props.plan ?? planDeployment(d);
+    const { topology } = this.plan;
+    new ServerNameGuard(this, "server-name", { serverName: d.serverName, allowChange: d.allowServerNameChange });
+
+    const hosts = this.plan.hosts.map(({ host, units }) => {
+      const inventory = d.onprem.hosts.find((h) => h.name === host.name)!;
+      const access = hostAccess(host.address, inventory.ssh, d.onprem.bastion);
+      const bundle = d.onprem.bundle ? new BundleUpload(this, `${host.name}-bundle`, { hostName: host.name, bundle: d.onprem.bundle, access }) : undefined;
+      return { host, access, bundle, units, provisioned: [] as RoleProvisioner[] };
+    });
+    new ClusterSecrets(this, "secrets", { names: this.plan.secrets });
+
+    const byRole = new Map<Role | "base", RoleProvisioner[]>();
+    // Units are created in activation order so each can depend on the ones before it:
+    // across the cluster, the roles it needs; on its own host, every earlier unit.
+    for (const unitName of ["base", ...topology.roles] as const) {
+      for (const h of hosts) {
+        const unit = h.units.find((u) => u.name === unitName);
+        if (!unit) continue;
+        const clusterDeps = unitName === "base" ? [] : roleDependencies(topology, unitName).flatMap((r) => byRole.get(r) ?? []);
+        const provisioner = new RoleProvisioner(this, `${h.host.name}-${unitName}`, {
+          hostName: h.host.name,
+          unit,
+          access: h.access,
+          pki: pkiPaths(d.onprem.pki, h.host.name),
+          renderedDir: props.renderedDir ?? "rendered",
+          bundle: d.onprem.bundle,
+          dependsOn: [
+            ...[...new Set([...h.provisioned, ...clusterDeps])].map((p) => p.resource),
+            ...(unitName === "base" && h.bundle ? [h.bundle.resource] : []),
+          ],
+        });
+        h.provisioned.push(provisioner);
+        byRole.set(unitName, [...(byRole.get(unitName) ?? []), provisioner]);
+      }
+    }
+    this.provisioners = byRole;
+    this.hosts = Object.fromEntries(topology.hosts.map((h) => [h.name, { address: h.address, roles: h.roles }]));
+    this.domain = d.domain;
+    this.entryAddress = topology.vip ?? topology.hosts[0].address;
+    this.url = `${topology.scale === "poc" ? "http" : "https"}://${d.domain}/`;
+  }
+}
