@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { buildTopology } from "../constructs/topology/resolve";
-import { ANSIBLE_CORE_VERSION, ANSIBLE_REQUIREMENTS } from "../constructs/roles/synapse-host/playbook";
+import { ANSIBLE_CORE_VERSION, ANSIBLE_REQUIREMENTS } from "../constructs/roles/synapse/playbook";
 import { buildBundle, type BuiltBundle } from "../targets/onprem/bundle/build";
 import { HOST_BUNDLE_DIR, HOST_SOURCE_LINE } from "../targets/onprem/bundle/debian";
 import { bundleRequest } from "../targets/onprem/bundle/request";

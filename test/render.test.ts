@@ -4,7 +4,7 @@ import { type Topology } from "../constructs/topology/topology";
 import { SECRET_MARKER } from "../constructs/markers";
 import { hostUnits, type RoleUnit } from "../constructs/roles";
 import { DASHBOARDS_DIR, RULES_FILE } from "../constructs/roles/monitoring";
-import { MDAD_CHECKED_AT, MDAD_VARIABLES } from "../constructs/roles/synapse-host/mdad-variables";
+import { MDAD_CHECKED_AT, MDAD_VARIABLES } from "../constructs/roles/synapse/mdad-variables";
 import { EXAMPLES, loadExample } from "./helpers/examples";
 
 const unitsOf = (t: Topology, host: string): RoleUnit[] => hostUnits(t, t.hosts.find((h) => h.name === host)!);

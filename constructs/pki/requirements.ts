@@ -1,5 +1,5 @@
 import type { RoleUnit } from "../roles/unit";
-import { elementHostName } from "../roles/synapse-host/element";
+import { elementHostName } from "../roles/synapse/element";
 import type { Topology, TopologyHost } from "../topology/topology";
 
 /** The names one host's certificate must carry. */

@@ -1,7 +1,7 @@
 import { portLabel } from "../topology/ports";
 import { hostPortRules } from "../topology/topology";
 import { renderTemplate } from "../template";
-import { elementHostName } from "./synapse-host/element";
+import { elementHostName } from "./synapse/element";
 import type { RoleRenderer } from "./unit";
 
 /** Installs a unit's packages, from the offline bundle when the host has one. */

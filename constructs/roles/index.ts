@@ -1,16 +1,23 @@
 import type { Role } from "../topology/roles";
 import type { Topology, TopologyHost } from "../topology/topology";
-import { renderBase } from "./base";
-import { renderEtcd, renderPatroni, renderPgbouncer } from "./database";
-import { renderHaproxy, renderKeepalived } from "./edge";
-import { renderCoturn, renderLivekit, renderMinio } from "./media";
-import { renderRedis, renderSentinel } from "./redis";
-import { renderMonitoring } from "./monitoring";
 import { renderBackup } from "./backup";
-import { renderSynapse } from "./synapse-host/render";
+import { renderBase } from "./base";
+import { renderCoturn } from "./coturn";
+import { renderEtcd } from "./etcd";
+import { renderHaproxy } from "./haproxy";
+import { renderKeepalived } from "./keepalived";
+import { renderLivekit } from "./livekit";
+import { renderMinio } from "./minio";
+import { renderMonitoring } from "./monitoring";
+import { renderPatroni } from "./patroni";
+import { renderPgbouncer } from "./pgbouncer";
 import { renderPoc } from "./poc";
+import { renderRedis } from "./redis";
+import { renderSentinel } from "./sentinel";
+import { renderSynapse } from "./synapse";
 import type { RoleRenderer, RoleUnit } from "./unit";
 
+/** Each role's renderer: constructs/roles/<role>.ts, with its templates in templates/<role>/. */
 export const ROLE_RENDERERS: Readonly<Record<Role, RoleRenderer>> = {
   etcd: renderEtcd,
   patroni: renderPatroni,

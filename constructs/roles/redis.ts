@@ -1,4 +1,5 @@
 import { renderTemplate } from "../template";
+import { portView } from "../topology/ports";
 import type { Topology } from "../topology/topology";
 import type { RoleRenderer } from "./unit";
 import { commonView, members } from "./view";
@@ -11,12 +12,8 @@ import { commonView, members } from "./view";
 
 /** The name Sentinel monitors the primary under, and LiveKit asks for. */
 export const REDIS_PRIMARY_NAME = "livekit";
-export const SENTINEL_PORT = 26379;
 
 const REDIS_CONF = "/etc/redis/redis.conf";
-/** Sentinel reads this at activation, with the primary's address in place of the placeholder. */
-const SENTINEL_TEMPLATE = "/etc/redis/sentinel.matrix.conf";
-const PRIMARY_PLACEHOLDER = "PRIMARY_ADDRESS";
 
 /** Where LiveKit (and each activation) finds the Sentinels. */
 export function sentinels(topology: Topology) {
@@ -30,9 +27,9 @@ export function sentinels(topology: Topology) {
  * serving replicas, else (first install) the first Redis host. Never a rendered choice:
  * after a failover, re-provisioning must not demote the promoted primary.
  */
-function primaryLookup(topology: Topology, passwordFile: string) {
+export function primaryLookup(topology: Topology, passwordFile: string) {
   const redis = members(topology, "redis");
-  const view = { sentinels: sentinels(topology).hosts, redis, initialPrimary: redis[0]?.address, primaryName: REDIS_PRIMARY_NAME, sentinelPort: SENTINEL_PORT, passwordFile };
+  const view = { sentinels: sentinels(topology).hosts, redis, initialPrimary: redis[0]?.address, primaryName: REDIS_PRIMARY_NAME, passwordFile, ports: portView(topology) };
   return { ...view, findPrimary: renderTemplate("redis/find-primary.sh.mustache", view).trimEnd() };
 }
 
@@ -43,15 +40,5 @@ export const renderRedis: RoleRenderer = ({ topology, host }) => {
     files: [{ path: REDIS_CONF, content: renderTemplate("redis/redis.conf.mustache", view), mode: "0640", owner: "redis:redis" }],
     activate: renderTemplate("redis/activate.sh.mustache", view),
     packages: ["redis-server"],
-  };
-};
-
-export const renderSentinel: RoleRenderer = ({ topology, host }) => {
-  const view = { ...commonView(topology, host), ...primaryLookup(topology, SENTINEL_TEMPLATE), quorum: sentinels(topology).quorum, template: SENTINEL_TEMPLATE, placeholder: PRIMARY_PLACEHOLDER };
-  return {
-    name: "sentinel",
-    files: [{ path: SENTINEL_TEMPLATE, content: renderTemplate("redis/sentinel.conf.mustache", view), mode: "0640", owner: "redis:redis" }],
-    activate: renderTemplate("redis/sentinel-activate.sh.mustache", view),
-    packages: ["redis-sentinel"],
   };
 };

@@ -1,13 +1,13 @@
 import { SHARED_SETTINGS_DEFAULTS } from "../deployment/load";
 import type { Deployment } from "../deployment/model";
-import { portMatrix } from "./ports";
+import { port, portMatrix } from "./ports";
 import { ROLE_ORDER } from "./roles";
 import { SCALE_PRESETS } from "./scale";
 import type { Topology, TopologyHost } from "./topology";
 import { synapseWorkerIds } from "./workers";
 
 /** The one EC2 instance of the AWS proof of concept (Amazon Linux's login user). */
-const AWS_HOST: TopologyHost = { name: "server", address: "127.0.0.1", roles: ["poc"], sshUser: "ec2-user" };
+const AWS_HOST: TopologyHost = { name: "server", address: "127.0.0.1", roles: ["poc"], sshUser: "ec2-user", sshPort: port("host.ssh") };
 
 /** Connections Synapse opens: cp_max (10) for the main process and for every worker. */
 export const synapseConnections = (workerIds: readonly string[]): number => (1 + workerIds.length) * 10;
@@ -19,7 +19,7 @@ export const synapseConnections = (workerIds: readonly string[]): number => (1 +
  */
 export function buildTopology(deployment: Deployment): Topology {
   const onprem = deployment.target === "onprem" ? deployment.onprem : undefined;
-  const hosts: readonly TopologyHost[] = onprem ? onprem.hosts.map(({ name, address, roles, ssh }) => ({ name, address, roles, sshUser: ssh.user })) : [AWS_HOST];
+  const hosts: readonly TopologyHost[] = onprem ? onprem.hosts.map(({ name, address, roles, ssh }) => ({ name, address, roles, sshUser: ssh.user, sshPort: ssh.port })) : [AWS_HOST];
   const present = new Set(hosts.flatMap((h) => h.roles));
   const shared = onprem ?? SHARED_SETTINGS_DEFAULTS;
   const workers = deployment.scale === "poc" ? undefined : SCALE_PRESETS[deployment.scale].workers;

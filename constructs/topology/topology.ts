@@ -10,6 +10,8 @@ export interface TopologyHost {
   readonly roles: readonly Role[];
   /** The account operators' tools log in as (the playbook's inventory names it). */
   readonly sshUser: string;
+  /** The port its sshd listens on: the firewall's host.ssh rule opens this one. */
+  readonly sshPort: number;
 }
 
 /** A listening port on one host with the exact sources allowed to reach it. */
@@ -88,7 +90,7 @@ export function hostPortRules(topology: Topology, host: TopologyHost): readonly 
   };
   return topology.ports
     .filter((p) => p.role === undefined || host.roles.includes(p.role))
-    .map(({ from, role, ...rule }) => ({ rule, ...(role ? { role } : {}), sources: resolve(from) }));
+    .map(({ from, role, ...rule }) => ({ rule: rule.name === "host.ssh" ? { ...rule, port: host.sshPort } : rule, ...(role ? { role } : {}), sources: resolve(from) }));
 }
 
 /** The rule a host opens under a name, if it carries the role that listens there. */

@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import { renderTemplate } from "../../template";
+import { port } from "../../topology/ports";
 import { APT_INSTALL } from "../base";
 import { serviceTls } from "../tls";
 import type { RenderedFile, RoleRenderer } from "../unit";
@@ -19,7 +20,7 @@ export const renderMonitoring: RoleRenderer = ({ topology, host }) => {
   const tls = serviceTls(MONITORING_TLS_DIR, "prometheus:prometheus");
   const prometheus = {
     global: { scrape_interval: "15s", evaluation_interval: "15s", external_labels: { deployment: topology.name } },
-    alerting: { alertmanagers: [{ static_configs: [{ targets: ["127.0.0.1:9093"] }] }] },
+    alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${port("monitoring.alertmanager")}`] }] }] },
     rule_files: [RULES_FILE],
     scrape_configs: scrapeConfigs(topology),
   };

@@ -1,3 +1,4 @@
+import { port, type FixedPortName } from "../../topology/ports";
 import type { Role } from "../../topology/roles";
 import type { Topology } from "../../topology/topology";
 import { members } from "../view";
@@ -8,24 +9,22 @@ export const BLACKBOX_ADDRESS = "127.0.0.1:9115";
 /** The blackbox module that completes a TLS handshake verified against the cluster CA. */
 export const TLS_PROBE_MODULE = "tls_cluster";
 
-/** The exporter each role runs, on the port of the port matrix. */
-const EXPORTERS: ReadonlyArray<{ job: string; role: Role | "all"; port: number; metricsPath?: string; https?: true }> = [
-  { job: "node", role: "all", port: 9100 },
-  { job: "etcd", role: "etcd", port: 2381 },
-  { job: "patroni", role: "patroni", port: 8008, https: true },
-  { job: "postgres", role: "patroni", port: 9187 },
-  { job: "haproxy", role: "haproxy", port: 8404 },
-  { job: "minio", role: "minio", port: 9000, metricsPath: "/minio/v2/metrics/cluster" },
-  { job: "livekit", role: "livekit", port: 6789 },
+/** The exporter each role runs, by its port in the port matrix (host.*: every host). */
+const EXPORTERS: ReadonlyArray<{ job: string; port: FixedPortName; metricsPath?: string; https?: true }> = [
+  { job: "node", port: "host.node_exporter" },
+  { job: "etcd", port: "etcd.metrics" },
+  { job: "patroni", port: "patroni.rest", https: true },
+  { job: "postgres", port: "patroni.exporter" },
+  { job: "haproxy", port: "haproxy.stats" },
+  { job: "minio", port: "minio.s3", metricsPath: "/minio/v2/metrics/cluster" },
+  { job: "livekit", port: "livekit.metrics" },
 ];
 
 /** TLS endpoints whose certificates the blackbox exporter watches (expiry) and whose handshake it checks. */
-const TLS_ENDPOINTS: ReadonlyArray<{ role: Role; port: number }> = [
-  { role: "etcd", port: 2379 },
-  { role: "patroni", port: 8008 },
-  { role: "haproxy", port: 443 },
-  { role: "coturn", port: 5349 },
-];
+const TLS_ENDPOINTS: readonly FixedPortName[] = ["etcd.client", "patroni.rest", "haproxy.https", "coturn.tls"];
+
+/** The hosts that listen on a port of the matrix: its role's, or every host for host.*. */
+const listeners = (topology: Topology, name: FixedPortName) => (name.startsWith("host.") ? topology.hosts : members(topology, name.split(".")[0] as Role));
 
 type ScrapeConfig = Record<string, unknown>;
 
@@ -40,13 +39,13 @@ const tlsConfig = { ca_file: `${MONITORING_TLS_DIR}/ca.crt` };
  */
 export function scrapeConfigs(topology: Topology): ScrapeConfig[] {
   const exporters = EXPORTERS.map((e): ScrapeConfig | undefined => {
-    const hosts = e.role === "all" ? topology.hosts : members(topology, e.role);
+    const hosts = listeners(topology, e.port);
     if (hosts.length === 0) return undefined;
     return {
       job_name: e.job,
       ...(e.metricsPath ? { metrics_path: e.metricsPath } : {}),
       ...(e.https ? { scheme: "https", tls_config: tlsConfig } : {}),
-      static_configs: [{ targets: hosts.map((h) => `${h.name}:${e.port}`) }],
+      static_configs: [{ targets: hosts.map((h) => `${h.name}:${port(e.port)}`) }],
     };
   }).filter((c): c is ScrapeConfig => c !== undefined);
 
@@ -58,12 +57,12 @@ export function scrapeConfigs(topology: Topology): ScrapeConfig[] {
           job_name: "synapse",
           scheme: "https",
           tls_config: tlsConfig,
-          static_configs: processes.map((p) => ({ targets: [`${topology.domain}:443`], labels: { __metrics_path__: p.path, instance: `${synapse.name}:${p.id}`, worker: p.id } })),
+          static_configs: processes.map((p) => ({ targets: [`${topology.domain}:${port("haproxy.https")}`], labels: { __metrics_path__: p.path, instance: `${synapse.name}:${p.id}`, worker: p.id } })),
         },
       ]
     : [];
 
-  const probeTargets = TLS_ENDPOINTS.flatMap((e) => members(topology, e.role).map((m) => `${m.name}:${e.port}`));
+  const probeTargets = TLS_ENDPOINTS.flatMap((e) => listeners(topology, e).map((m) => `${m.name}:${port(e)}`));
   const probes: ScrapeConfig[] =
     probeTargets.length === 0
       ? []

@@ -3,8 +3,8 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse } from "yaml";
-import { ANSIBLE_REQUIREMENTS } from "../../../constructs/roles/synapse-host/playbook";
-import { MDAD_CHECKED_AT } from "../../../constructs/roles/synapse-host/mdad-variables";
+import { ANSIBLE_REQUIREMENTS } from "../../../constructs/roles/synapse/playbook";
+import { MDAD_CHECKED_AT } from "../../../constructs/roles/synapse/mdad-variables";
 import { sha256 } from "./repo";
 
 /**
@@ -90,7 +90,7 @@ export function playbookCommitWarning(playbook: ManifestPlaybook): string | unde
 /**
  * Downloads the pinned Ansible wheels for the hosts' Python into staging/ansible (cached by
  * the requirement set). Every wheel pip fetches must be pinned: an unpinned dependency
- * means the list in constructs/roles/synapse-host/playbook.ts is out of date.
+ * means the list in constructs/roles/synapse/playbook.ts is out of date.
  */
 export function stageAnsibleWheels(cacheDir: string, staging: string): ManifestFile[] {
   const cache = join(cacheDir, "ansible-wheels", sha256(JSON.stringify([HOST_PYTHON, ANSIBLE_REQUIREMENTS])).slice(0, 16));
@@ -108,7 +108,7 @@ export function stageAnsibleWheels(cacheDir: string, staging: string): ManifestF
     const unpinned = readdirSync(partial).filter((f) => !pinned.has(projectName(f)));
     if (unpinned.length > 0) {
       rmSync(partial, { recursive: true, force: true });
-      throw new Error(`Ansible pulled in wheels that ANSIBLE_REQUIREMENTS does not pin: ${unpinned.join(", ")}; pin them in constructs/roles/synapse-host/playbook.ts`);
+      throw new Error(`Ansible pulled in wheels that ANSIBLE_REQUIREMENTS does not pin: ${unpinned.join(", ")}; pin them in constructs/roles/synapse/playbook.ts`);
     }
     try {
       renameSync(partial, cache);

@@ -1,6 +1,7 @@
 import { renderTemplate } from "../../template";
-import { LIVEKIT_JWT_PATH } from "../media";
-import { mediaStore } from "../object-store";
+import { LIVEKIT_JWT_PATH } from "../livekit";
+import { mediaStore } from "../minio";
+import { port } from "../../topology/ports";
 import { elementHostName } from "./element";
 import { MDAD_CHECKED_AT } from "./mdad-variables";
 import { ANSIBLE_CORE_VERSION, ANSIBLE_REQUIREMENTS, ANSIBLE_VENV, INVENTORY_DIR, MDAD_REPOSITORY, PLAYBOOK_DIR, PLAYBOOK_TAGS } from "./playbook";
@@ -19,7 +20,7 @@ export const renderSynapse: RoleRenderer = ({ topology, host }) => {
   const domain = topology.domain ?? topology.serverName;
   const loadBalancers = members(topology, "haproxy").map((m, i, all) => ({ ...m, last: i === all.length - 1 }));
   // turn: over UDP and TCP, turns: over TLS (the certificate names the address).
-  const turnUris = members(topology, "coturn").flatMap((m) => [`turn:${m.address}:3478?transport=udp`, `turn:${m.address}:3478?transport=tcp`, `turns:${m.address}:5349?transport=tcp`]);
+  const turnUris = members(topology, "coturn").flatMap((m) => [`turn:${m.address}:${port("coturn.turn_udp")}?transport=udp`, `turn:${m.address}:${port("coturn.turn_tcp")}?transport=tcp`, `turns:${m.address}:${port("coturn.tls")}?transport=tcp`]);
   const rtc = members(topology, "livekit").length > 0 ? { jwtUrl: `https://${domain}${LIVEKIT_JWT_PATH}` } : undefined;
   const { playbook } = topology;
   const vars = { ...view, registryMirror: playbook.registryMirror, scale: topology.scale, federation: topology.federation, workers: topology.workers, sshUser: host.sshUser, loadBalancers, turnUris, mdad: MDAD_CHECKED_AT, elementFqn: elementHostName(domain), mediaStore: mediaStore(topology), rtc };

@@ -1,10 +1,11 @@
-import { SCALE_PRESETS } from "../topology/scale";
 import { renderTemplate } from "../template";
+import { port } from "../topology/ports";
+import { synapseConnections } from "../topology/resolve";
+import { SCALE_PRESETS } from "../topology/scale";
 import { databaseBackupSide } from "./backup";
 import { serviceTls } from "./tls";
 import type { RoleRenderer } from "./unit";
 import { commonView, members } from "./view";
-import { synapseConnections } from "../topology/resolve";
 
 /**
  * Patroni's timing: a leader must renew its key within `ttl`, so a full loop plus two
@@ -12,19 +13,7 @@ import { synapseConnections } from "../topology/resolve";
  */
 export const PATRONI_TIMING = { ttl: 30, loopWait: 10, retryTimeout: 10 } as const;
 
-export const renderEtcd: RoleRenderer = ({ topology, host }) => {
-  const view = commonView(topology, host);
-  const initialCluster = members(topology, "etcd").map((m) => `${m.name}=https://${m.address}:2380`).join(",");
-  const tls = serviceTls("/etc/etcd/tls", "etcd:etcd");
-  return {
-    name: "etcd",
-    files: [{ path: "/etc/default/etcd", content: renderTemplate("etcd/etcd.env.mustache", { ...view, initialCluster, tls }), mode: "0644" }],
-    pki: tls.pki,
-    activate: renderTemplate("etcd/activate.sh.mustache", { ...view, tls }),
-    packages: ["etcd-server", "etcd-client"],
-  };
-};
-
+/** Patroni 3.0 with PostgreSQL 15 on the database hosts, etcd as its DCS. */
 export const renderPatroni: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
   const scale = topology.scale;
@@ -37,7 +26,7 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
     backup,
     ...PATRONI_TIMING,
     synchronousMode: topology.database.synchronousMode,
-    etcdHosts: members(topology, "etcd").map((m) => `${m.address}:2379`).join(","),
+    etcdHosts: members(topology, "etcd").map((m) => `${m.address}:${port("etcd.client")}`).join(","),
     // Synapse's pool through PgBouncer plus room for replication, backups and admins.
     maxConnections: synapseConnections(topology.workerIds) + 50,
     sharedBuffers: `${Math.floor(memoryGiB / 4)}GB`,
@@ -65,20 +54,5 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
     activate: renderTemplate("patroni/activate.sh.mustache", { ...view, tls, backup }),
     pki: [...tls.pki, ...(backup?.pki ?? [])],
     packages: ["patroni", "postgresql-15", "postgresql-client-15", "prometheus-postgres-exporter", ...(backup ? ["pgbackrest"] : [])],
-  };
-};
-
-export const renderPgbouncer: RoleRenderer = ({ topology, host }) => {
-  const view = commonView(topology, host);
-  const { poolSize } = topology.database;
-  const pgbView = { ...view, poolSize, minPoolSize: Math.ceil(poolSize / 4), reservePoolSize: Math.ceil(poolSize / 10), maxClientConn: poolSize * 10 };
-  return {
-    name: "pgbouncer",
-    files: [
-      { path: "/etc/pgbouncer/pgbouncer.ini", content: renderTemplate("pgbouncer/pgbouncer.ini.mustache", pgbView), mode: "0640", owner: "root:postgres" },
-      { path: "/etc/pgbouncer/userlist.txt", content: renderTemplate("pgbouncer/userlist.txt.mustache", view), mode: "0640", owner: "root:postgres" },
-    ],
-    activate: renderTemplate("pgbouncer/activate.sh.mustache", view),
-    packages: ["pgbouncer"],
   };
 };
