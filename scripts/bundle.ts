@@ -1,7 +1,7 @@
 /**
  * Builds the offline package bundle of one on-prem deployment: every Debian package its
  * hosts' units need plus their dependency closure for Debian 12, as a flat apt repository
- * in one tarball (see targets/onprem/bundle/).
+ * in one tarball (see tools/bundle/).
  *
  *   npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>] [--playbook <dir>] [--lk-jwt-service <file>] [--grafana-deb <file>]
  *
@@ -17,9 +17,10 @@ import { join, resolve } from "node:path";
 import { loadDeployments } from "../constructs/deployment/discover";
 import { exitOnDeploymentError } from "../constructs/deployment/errors";
 import { buildTopology } from "../constructs/topology/resolve";
-import { buildBundle } from "../targets/onprem/bundle/build";
-import { playbookCommitWarning } from "../targets/onprem/bundle/playbook";
-import { bundleRequest } from "../targets/onprem/bundle/request";
+import { planCluster } from "../constructs/plan";
+import { buildBundle } from "../tools/bundle/build";
+import { playbookCommitWarning } from "../tools/bundle/playbook";
+import { bundleRequest } from "../tools/bundle/request";
 
 const ROOT = join(__dirname, "..");
 const USAGE = "usage: npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>] [--playbook <dir>] [--lk-jwt-service <file>] [--grafana-deb <file>]";
@@ -48,7 +49,7 @@ if (args.length !== 1 || args[0].startsWith("--")) fail(USAGE);
 const [deployment] = exitOnDeploymentError(() => loadDeployments([resolve(args[0])]));
 if (deployment.target !== "onprem") fail(`${args[0]}: target: "${deployment.target}" has no Debian hosts; the offline bundle is for target onprem`);
 
-const request = bundleRequest(buildTopology(deployment));
+const request = bundleRequest(planCluster(buildTopology(deployment)));
 try {
   const built = buildBundle({
     request,

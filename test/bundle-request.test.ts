@@ -1,17 +1,18 @@
 /** The offline bundle's pure parts: which packages for which hosts, apt's plan, the name. */
 import type { OnPremDeployment } from "../constructs/deployment/model";
 import { buildTopology } from "../constructs/topology/resolve";
-import { archiveFileName, parseAptSimulation, poolFileName } from "../targets/onprem/bundle/apt-plan";
-import { BUNDLE_BINARIES } from "../targets/onprem/bundle/binaries";
-import { bundleTarName, manifestText, type BundleManifest } from "../targets/onprem/bundle/manifest";
-import { parsePackagesIndex } from "../targets/onprem/bundle/repo";
-import { bundleRequest } from "../targets/onprem/bundle/request";
+import { planCluster } from "../constructs/plan";
+import { archiveFileName, parseAptSimulation, poolFileName } from "../tools/bundle/apt-plan";
+import { BUNDLE_BINARIES } from "../tools/bundle/binaries";
+import { bundleTarName, manifestText, type BundleManifest } from "../tools/bundle/manifest";
+import { parsePackagesIndex } from "../tools/bundle/repo";
+import { bundleRequest } from "../tools/bundle/request";
 import { loadExample } from "./helpers/examples";
 
 const BASE = ["ca-certificates", "curl", "nftables", "prometheus-node-exporter"];
 
 describe("packages collected from a deployment", () => {
-  const small = bundleRequest(buildTopology(loadExample("onprem-small")));
+  const small = bundleRequest(planCluster(buildTopology(loadExample("onprem-small"))));
   const of = (host: string) => small.hosts.find((h) => h.host === host)?.packages;
 
   test("every host, with its base layer and its roles' packages", () => {
@@ -36,29 +37,29 @@ describe("packages collected from a deployment", () => {
 
   test("small, medium and large ask for the same packages; a tier can be asked alone", () => {
     for (const name of ["onprem-medium", "onprem-large"] as const) {
-      expect(bundleRequest(buildTopology(loadExample(name))).packages).toEqual(small.packages);
+      expect(bundleRequest(planCluster(buildTopology(loadExample(name)))).packages).toEqual(small.packages);
     }
-    const db = bundleRequest(buildTopology(loadExample("onprem-small")), (h) => h.startsWith("db"));
+    const db = bundleRequest(planCluster(buildTopology(loadExample("onprem-small"))), (h) => h.startsWith("db"));
     expect(db.hosts.map((h) => h.host)).toEqual(["db1", "db2", "db3"]);
     expect(db.packages).toEqual(of("db1"));
   });
 
   test("the proof-of-concept host gets Docker and Compose", () => {
-    expect(bundleRequest(buildTopology(loadExample("onprem-poc"))).packages).toEqual(expect.arrayContaining(["docker.io", "docker-compose", "openssl"]));
+    expect(bundleRequest(planCluster(buildTopology(loadExample("onprem-poc")))).packages).toEqual(expect.arrayContaining(["docker.io", "docker-compose", "openssl"]));
   });
 
   test("MinIO, mc and LiveKit are built into the bundle only when the deployment has their roles", () => {
-    expect(bundleRequest(buildTopology(loadExample("onprem-small"))).binaries).toEqual(["livekit-server", "mc", "minio"]);
-    expect(bundleRequest(buildTopology(loadExample("onprem-small")), (h) => h.startsWith("db")).binaries).toEqual([]);
+    expect(bundleRequest(planCluster(buildTopology(loadExample("onprem-small")))).binaries).toEqual(["livekit-server", "mc", "minio"]);
+    expect(bundleRequest(planCluster(buildTopology(loadExample("onprem-small"))), (h) => h.startsWith("db")).binaries).toEqual([]);
     for (const name of ["livekit-server", "mc", "minio"] as const) expect(BUNDLE_BINARIES[name].version).toMatch(/^v\d+\.\d+\.\d+/);
   });
 });
 
 test("the playbook and Ansible ride in the bundle only when the Synapse host runs the playbook", () => {
-  expect(bundleRequest(buildTopology(loadExample("onprem-small"))).playbook).toBe(true);
-  expect(bundleRequest(buildTopology(loadExample("onprem-small")), (h) => h.startsWith("db")).playbook).toBe(false);
+  expect(bundleRequest(planCluster(buildTopology(loadExample("onprem-small")))).playbook).toBe(true);
+  expect(bundleRequest(planCluster(buildTopology(loadExample("onprem-small"))), (h) => h.startsWith("db")).playbook).toBe(false);
   const operatorRuns = loadExample("onprem-small") as OnPremDeployment;
-  const request = bundleRequest(buildTopology({ ...operatorRuns, onprem: { ...operatorRuns.onprem, playbook: { run: false } } }));
+  const request = bundleRequest(planCluster(buildTopology({ ...operatorRuns, onprem: { ...operatorRuns.onprem, playbook: { run: false } } })));
   expect(request.playbook).toBe(false);
   expect(request.hosts.find((h) => h.host === "synapse1")?.packages).not.toContain("python3-venv");
 });

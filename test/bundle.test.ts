@@ -8,14 +8,15 @@
  * Takes about 1 minute warm, 10 minutes cold (debootstrap, downloads, Go builds).
  */
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { buildTopology } from "../constructs/topology/resolve";
+import { planCluster } from "../constructs/plan";
 import { ANSIBLE_CORE_VERSION, ANSIBLE_REQUIREMENTS } from "../constructs/roles/synapse/playbook";
-import { buildBundle, type BuiltBundle } from "../targets/onprem/bundle/build";
-import { HOST_BUNDLE_DIR, HOST_SOURCE_LINE } from "../targets/onprem/bundle/debian";
-import { bundleRequest } from "../targets/onprem/bundle/request";
+import { sha256File } from "../constructs/hash";
+import { buildBundle, type BuiltBundle } from "../tools/bundle/build";
+import { HOST_BUNDLE_DIR, HOST_SOURCE_LINE } from "../tools/bundle/debian";
+import { bundleRequest } from "../tools/bundle/request";
 import { minimalBookwormRoot } from "./helpers/bookworm-root";
 import { loadExample, ROOT } from "./helpers/examples";
 import { buildLkJwtServiceStandIn, PLAYBOOK_STAND_IN } from "./helpers/lab-bundle";
@@ -28,7 +29,6 @@ const sh = (cmd: string, args: readonly string[], input?: string) => {
   if (r.error) throw r.error;
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 };
-const sha256File = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
 /** Runs a script in a chroot of `root` with no network interface but lo. */
 const offline = (root: string, script: string) =>
@@ -44,7 +44,7 @@ function requireTools(): void {
   if (process.getuid?.() !== 0) throw new Error("the offline install test needs root (debootstrap, chroot, unshare --net)");
 }
 
-const request = bundleRequest(buildTopology(loadExample("onprem-small")));
+const request = bundleRequest(planCluster(buildTopology(loadExample("onprem-small"))));
 const cacheDir = join(ROOT, ".cache", "bundle");
 let work: string;
 /** A stand-in for Grafana's .deb (not reachable here) with Grafana's Debian dependencies. */

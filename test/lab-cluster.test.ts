@@ -1,7 +1,7 @@
 // The whole small-scale cluster for real: `tofu apply` provisions all 16 hosts of an HA
 // deployment (database tier, load balancers, object store, TURN, LiveKit + Redis,
 // monitoring, backup server, Synapse host) onto lab hosts (systemd-nspawn Debian 12
-// containers, test/helpers/lab.ts) over SSH, from the offline bundle alone, MinIO, mc and
+// containers, tools/lab/lab.ts) over SSH, from the offline bundle alone, MinIO, mc and
 // LiveKit included. The control namespace (tofu, and the test's clients) sits in the
 // client and admin subnets. The Synapse host gets its inventory, Docker and the rsync
 // daemon, and runs the playbook from the bundle; that playbook is a stand-in
@@ -17,7 +17,7 @@ import { planCluster } from "../constructs/plan";
 import { MEDIA_BUCKET } from "../constructs/roles/minio";
 import { ANSIBLE_CORE_VERSION, ANSIBLE_VENV } from "../constructs/roles/synapse/playbook";
 import { buildLabBundle, buildLkJwtServiceStandIn } from "./helpers/lab-bundle";
-import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "./helpers/lab";
+import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "../tools/lab/lab";
 import { applyFailure, eventually, labStack, takeBigLabTurn } from "./helpers/lab-stack";
 import { tempDir } from "./helpers/programs";
 
@@ -75,8 +75,9 @@ beforeAll(async () => {
   const started = Date.now();
   lab = await createLab({ name: "all", subnet: `${NET}.0/24`, hosts: LAB_HOSTS, controlAddress: CONTROL });
   const draft = labDeployment(lab.sshKeyPath, "/nonexistent.tar");
-  const bundle = await buildLabBundle(buildTopology(draft), LAB_HOSTS.map((h) => h.name), tmp.dir, { "lk-jwt-service": buildLkJwtServiceStandIn(tmp.dir) });
-  issuePki(draft, planCluster(buildTopology(draft)).pki);
+  const plan = planCluster(buildTopology(draft));
+  const bundle = await buildLabBundle(plan, LAB_HOSTS.map((h) => h.name), tmp.dir, { "lk-jwt-service": buildLkJwtServiceStandIn(tmp.dir) });
+  issuePki(draft, plan.pki);
   const stackDir = await synthAndInit(labDeployment(lab.sshKeyPath, bundle), "stack");
   const apply = await tofu(stackDir, "apply", "-auto-approve");
   applyOutput = apply.output;

@@ -1,6 +1,6 @@
 // The on-prem target for real: `tofu apply` provisions the database tier (etcd, Patroni,
 // PgBouncer, HAProxy + Keepalived) of an HA deployment onto lab hosts (systemd-nspawn
-// Debian 12 containers, test/helpers/lab.ts) over SSH, as a sudo user, installing only
+// Debian 12 containers, tools/lab/lab.ts) over SSH, as a sudo user, installing only
 // from the offline bundle. The hosts have no route out; the control namespace (where
 // tofu and the client run) holds the Synapse host's address, so the port matrix lets it
 // reach HAProxy's 5000/5001 exactly as Synapse would, and nothing else. A sixth host is
@@ -13,7 +13,7 @@ import { buildTopology } from "../constructs/topology/resolve";
 import { issuePki } from "../constructs/pki/issue";
 import { planCluster } from "../constructs/plan";
 import { buildLabBundle } from "./helpers/lab-bundle";
-import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "./helpers/lab";
+import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "../tools/lab/lab";
 import { tempDir } from "./helpers/programs";
 import { applyFailure, eventually, labStack, takeBigLabTurn } from "./helpers/lab-stack";
 
@@ -103,9 +103,10 @@ beforeAll(async () => {
   const started = Date.now();
   lab = await createLab({ name: "db", subnet: `${NET}.0/24`, hosts: [...LAB_HOSTS, BASTION], controlAddress: SYNAPSE });
   const draft = labDeployment(lab.sshKeyPath, "/nonexistent.tar");
-  bundle = await buildLabBundle(buildTopology(draft), LAB_HOSTS.map((h) => h.name), tmp.dir);
+  const plan = planCluster(buildTopology(draft));
+  bundle = await buildLabBundle(plan, LAB_HOSTS.map((h) => h.name), tmp.dir);
   // As the operator does once: `npm run pki` makes the internal CA and host certificates.
-  issuePki(draft, planCluster(buildTopology(draft)).pki);
+  issuePki(draft, plan.pki);
   stackDir = await synthAndInit(labDeployment(lab.sshKeyPath, bundle), "v1");
   const apply = await tofu(stackDir, "apply", "-auto-approve", ...TARGETS);
   applyOutput = apply.output;

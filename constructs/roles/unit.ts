@@ -3,7 +3,7 @@ import type { Topology, TopologyHost } from "../topology/topology";
 import type { PkiItem } from "../pki/layout";
 import { sha256 } from "../hash";
 
-/** Programs Debian 12 lacks; the on-prem bundle builds them from source (targets/onprem/bundle/binaries.ts). */
+/** Programs Debian 12 lacks; the on-prem bundle builds them from source (tools/bundle/binaries.ts). */
 export type BinaryName = "minio" | "mc" | "livekit-server";
 
 /** A file a role puts on a host. Content may carry secret markers, never secret values. */

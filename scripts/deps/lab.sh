@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Programs test/lab.test.ts (test/helpers/lab.ts) runs for real: systemd-nspawn boots
+# Programs test/lab.test.ts (tools/lab/lab.ts) runs for real: systemd-nspawn boots
 # Debian 12 hosts on this machine, each in its own network namespace (iproute2) on a
 # private bridge; the tests reach them with ssh; debootstrap builds their shared base
-# image (scripts/lab/base-image.sh, cached in .cache/lab/bookworm-base).
+# image (tools/lab/base-image.sh, cached in .cache/lab/bookworm-base).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 . scripts/lib/deps.sh
 
 ensure_debian_packages lab.sh systemd-container debootstrap iproute2 openssh-client util-linux iputils-ping
-scripts/lab/base-image.sh >/dev/null
+tools/lab/base-image.sh >/dev/null

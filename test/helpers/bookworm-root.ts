@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { TARGET_OS } from "../../targets/onprem/bundle/debian";
+import { TARGET_OS } from "../../tools/bundle/debian";
 import { ROOT } from "./examples";
 
 /**

@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import type { Topology } from "../../constructs/topology/topology";
-import { buildBundle } from "../../targets/onprem/bundle/build";
-import { bundleRequest } from "../../targets/onprem/bundle/request";
-import type { SuppliedProgram } from "../../targets/onprem/bundle/supplied";
+import type { ClusterPlan } from "../../constructs/plan";
+import { buildBundle } from "../../tools/bundle/build";
+import { bundleRequest } from "../../tools/bundle/request";
+import type { SuppliedProgram } from "../../tools/bundle/supplied";
 import { ROOT } from "./examples";
 
 /** The stand-in for matrix-docker-ansible-deploy (its README says why and what it checks). */
@@ -21,7 +21,7 @@ export function buildLkJwtServiceStandIn(outDir: string): string {
  * The offline bundle of exactly the lab's hosts' packages (as `npm run bundle` builds it),
  * with the stand-in playbook and any programs the lab supplies.
  */
-export async function buildLabBundle(topology: Topology, hosts: readonly string[], outDir: string, supplied: Partial<Record<SuppliedProgram, string>> = {}): Promise<string> {
-  const request = bundleRequest(topology, (h) => hosts.includes(h));
+export async function buildLabBundle(plan: ClusterPlan, hosts: readonly string[], outDir: string, supplied: Partial<Record<SuppliedProgram, string>> = {}): Promise<string> {
+  const request = bundleRequest(plan, (h) => hosts.includes(h));
   return buildBundle({ request, outDir, cacheDir: join(ROOT, ".cache", "bundle"), playbookDir: PLAYBOOK_STAND_IN, supplied }).file;
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { OnPremDeployment } from "../../constructs/deployment/model";
-import type { Lab } from "./lab";
+import type { Lab } from "../../tools/lab/lab";
 import { synthToDir } from "./synth";
 import { tofuEnv } from "./tofu";
 

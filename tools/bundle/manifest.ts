@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256 } from "../../constructs/hash";
 import type { ManifestFile, ManifestPlaybook } from "./playbook";
 import type { ManifestSupplied } from "./supplied";
 /** One .deb in the bundle. */
@@ -61,6 +61,6 @@ export const manifestText = (m: BundleManifest): string => `${JSON.stringify(m, 
 
 /** matrix-bundle-<deployment>-<first 12 hex digits of the manifest's SHA-256>.tar */
 export function bundleTarName(m: BundleManifest): string {
-  const digest = createHash("sha256").update(manifestText(m)).digest("hex");
+  const digest = sha256(manifestText(m));
   return `matrix-bundle-${m.deployment}-${digest.slice(0, 12)}.tar`;
 }

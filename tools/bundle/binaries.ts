@@ -1,4 +1,4 @@
-import type { BinaryName } from "../../../constructs/roles/unit";
+import type { BinaryName } from "../../constructs/roles/unit";
 
 /**
  * Programs Debian 12 does not package, built from the Go module proxy into the bundle's

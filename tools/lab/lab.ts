@@ -1,7 +1,7 @@
 // The lab: N Debian 12 hosts on this machine for tests that provision them over real SSH.
 //
 // Each host is a systemd-nspawn container booted with real systemd and real sshd, its root
-// an overlayfs over the shared debootstrapped base (scripts/lab/base-image.sh), in its own
+// an overlayfs over the shared debootstrapped base (tools/lab/base-image.sh), in its own
 // network namespace. All hosts and a control namespace (the "operator machine": tests run
 // ssh and tofu there) hang on one Linux bridge that lives in a namespace of its own and
 // has no uplink: no NAT, no route out, nothing touched in the root namespace (ip_forward
@@ -12,21 +12,21 @@
 // Needs root, systemd-nspawn, debootstrap, iproute2, ssh, util-linux: scripts/setup.sh
 // (scripts/deps/lab.sh) installs them and builds the base.
 //
-//   npx tsx test/helpers/lab.ts cleanup      removes what dead owners left behind
+//   npx tsx tools/lab/lab.ts cleanup      removes what dead owners left behind
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { accessSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { runAsync } from "./programs";
+import { runAsync } from "../programs";
 
 /** Every lab resource's name starts with this, then the owning process's PID and a dash. */
 export const LAB_PREFIX = "mxlab-";
 
 const ROOT = join(__dirname, "..", "..");
-const BASE_SCRIPT = join(ROOT, "scripts", "lab", "base-image.sh");
-const BOOT_SCRIPT = join(ROOT, "scripts", "lab", "boot-host.sh");
-/** The shared base image (scripts/lab/base-image.sh builds it; $LAB_BASE_DIR overrides). */
+const BASE_SCRIPT = join(__dirname, "base-image.sh");
+const BOOT_SCRIPT = join(__dirname, "boot-host.sh");
+/** The shared base image (tools/lab/base-image.sh builds it; $LAB_BASE_DIR overrides). */
 export const LAB_BASE_DIR = process.env.LAB_BASE_DIR ?? join(ROOT, ".cache", "lab", "bookworm-base");
 const SETUP_HINT = "run scripts/setup.sh as root (scripts/deps/lab.sh installs systemd-container, debootstrap, iproute2, openssh-client and builds the lab base)";
 const PROGRAMS = ["systemd-nspawn", "debootstrap", "ip", "nsenter", "unshare", "ssh", "ssh-keygen", "tail"] as const;
@@ -332,10 +332,10 @@ export function cleanupStaleLabs(prefix: string = LAB_PREFIX): string[] {
 
 // ---------------------------------------------------------------- the base
 
-/** Builds the base image unless current (scripts/lab/base-image.sh); returns its path. */
+/** Builds the base image unless current (tools/lab/base-image.sh); returns its path. */
 export async function ensureBaseImage(): Promise<string> {
   const r = await runAsync("bash", [BASE_SCRIPT], { env: { ...process.env, LAB_BASE_DIR }, timeoutMs: 1_200_000 });
-  if (r.status !== 0) throw new Error(`lab: the base image could not be built (scripts/lab/base-image.sh):\n${r.output}`);
+  if (r.status !== 0) throw new Error(`lab: the base image could not be built (tools/lab/base-image.sh):\n${r.output}`);
   return r.stdout.trim();
 }
 
@@ -684,7 +684,7 @@ export function labResidue(id: string): string[] {
 if (require.main === module) {
   const [command, prefix] = process.argv.slice(2);
   if (command !== "cleanup") {
-    console.error("usage: tsx test/helpers/lab.ts cleanup [prefix]");
+    console.error("usage: tsx tools/lab/lab.ts cleanup [prefix]");
     process.exit(2);
   }
   const removed = cleanupStaleLabs(prefix ?? LAB_PREFIX);

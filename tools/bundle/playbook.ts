@@ -1,11 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse } from "yaml";
-import { ANSIBLE_REQUIREMENTS } from "../../../constructs/roles/synapse/playbook";
-import { MDAD_CHECKED_AT } from "../../../constructs/roles/synapse/mdad-variables";
-import { sha256 } from "./repo";
+import { ANSIBLE_REQUIREMENTS } from "../../constructs/roles/synapse/playbook";
+import { MDAD_CHECKED_AT } from "../../constructs/roles/synapse/mdad-variables";
+import { sha256 } from "../../constructs/hash";
 
 /**
  * What the Synapse host needs to run matrix-docker-ansible-deploy with no network: the
@@ -73,12 +72,11 @@ export function stagePlaybook(checked: PlaybookCheckout, staging: string): Manif
   const { dir } = checked;
   const target = join(staging, "playbook");
   cpSync(dir, target, { recursive: true, verbatimSymlinks: true, filter: (src) => relative(dir, src).split("/")[0] !== ".git" });
-  const tree = createHash("sha256");
-  for (const file of filesUnder(target)) {
+  const tree = filesUnder(target).map((file) => {
     const path = join(target, file);
-    tree.update(`${file}\0${statSync(path).isFile() ? sha256(readFileSync(path)) : "link"}\n`);
-  }
-  return { commit: checked.commit, tree_sha256: tree.digest("hex"), galaxy_roles: checked.roles.length };
+    return `${file}\0${statSync(path).isFile() ? sha256(readFileSync(path)) : "link"}\n`;
+  });
+  return { commit: checked.commit, tree_sha256: sha256(tree.join("")), galaxy_roles: checked.roles.length };
 }
 
 /** A line for the builder when the checkout is not the commit the variable names were checked at. */

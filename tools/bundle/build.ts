@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { sha256File } from "../../constructs/hash";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { prepareAptRoot, resolveAndDownload } from "./apt";
 import { BUNDLE_BINARIES } from "./binaries";
@@ -21,9 +21,9 @@ export interface BuildBundleOptions {
   readonly baselineStatus?: string;
   /** A matrix-docker-ansible-deploy checkout with its Galaxy roles; needed when the request runs the playbook. */
   readonly playbookDir?: string;
-  /** Programs the operator brings (targets/onprem/bundle/supplied.ts), by name: their paths. */
+  /** Programs the operator brings (tools/bundle/supplied.ts), by name: their paths. */
   readonly supplied?: Partial<Readonly<Record<SuppliedProgram, string>>>;
-  /** Debian packages the operator brings (targets/onprem/bundle/supplied.ts), by name: their .deb files. */
+  /** Debian packages the operator brings (tools/bundle/supplied.ts), by name: their .deb files. */
   readonly suppliedDebs?: Partial<Readonly<Record<SuppliedDeb, string>>>;
 }
 
@@ -37,7 +37,6 @@ export interface BuiltBundle {
   readonly seconds: number;
 }
 
-const sha256File = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
 /** Resolves, downloads (cached), assembles and tars the bundle of one request. */
 export function buildBundle(opts: BuildBundleOptions): BuiltBundle {

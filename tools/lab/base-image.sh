@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The lab's Debian 12 base (test/helpers/lab.ts): a plain bookworm host built once with
+# The lab's Debian 12 base (tools/lab/lab.ts): a plain bookworm host built once with
 # debootstrap into .cache/lab/bookworm-base (or $LAB_BASE_DIR) and shared read-only by
 # every lab host as its overlayfs lower layer. Rebuilt only when the stamp beside it
 # (suite, mirror, package list, revision of the changes below) differs. Prints the path.

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { constants, copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { sha256 } from "../../constructs/hash";
 import { archiveFileName, poolFileName, type PlannedDeb } from "./apt-plan";
 import type { ManifestDeb } from "./manifest";
 
@@ -16,7 +16,6 @@ export function parsePackagesIndex(text: string): Record<string, string>[] {
     .map((stanza) => Object.fromEntries(stanza.split("\n").flatMap((line) => (/^[A-Za-z0-9-]+: /.test(line) ? [[line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 2)]] : []))));
 }
 
-export const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 
 /**
  * A flat Debian repository in `dir`: the planned .debs (copies of apt's cache: a hard link

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ManifestFile } from "./playbook";
-import { sha256 } from "./repo";
+import { sha256 } from "../../constructs/hash";
 
 /**
  * Programs the operator brings, because no source this project reaches serves them: the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Boots one lab host (test/helpers/lab.ts starts it as
+# Boots one lab host (tools/lab/lab.ts starts it as
 # `unshare --mount --propagation slave boot-host.sh ...`, so every mount made here lives
 # only in this process's private mount namespace and vanishes with the container).
 #
@@ -8,7 +8,7 @@
 # MACHINE  the nspawn machine name (also the name of its cgroup)
 # HOSTNAME the host name inside the container
 # NETNS    a network namespace under /run/netns, already wired to the lab bridge
-# BASE     the shared read-only base (scripts/lab/base-image.sh): the overlay's lower layer
+# BASE     the shared read-only base (tools/lab/base-image.sh): the overlay's lower layer
 # HOSTDIR  this host's folder in the lab's temp dir: upper/ and work/ (the overlay's
 #          writable layers), merged/ (the root), seed/ (per-host files put in place below)
 #
