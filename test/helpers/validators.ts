@@ -129,8 +129,10 @@ export function verifyUnits(instanceFiles: readonly HostFile[], unitPaths: reado
 /**
  * `nginx -t` on a server block as the nginx image includes it (inside `http {}`), in a
  * top-level config of its own (pid, logs and temp paths in a scratch folder). `resolve`
- * names are mapped to 127.0.0.1 in a private mount namespace (unshare --mount, a
- * bind-mounted /etc/hosts), since nginx resolves proxy_pass hosts while loading.
+ * names are mapped to 127.0.0.1 in a private mount namespace (a bind-mounted
+ * /etc/hosts), since nginx resolves proxy_pass hosts while loading, and a network
+ * namespace of its own (nginx -t binds the listen ports); both belong to a user namespace
+ * of its own, so no root is needed.
  */
 export function nginxTest(serverBlock: string, resolve: readonly string[]) {
   const tmp = tempDir("nginx");
@@ -141,6 +143,8 @@ export function nginxTest(serverBlock: string, resolve: readonly string[]) {
     writeFileSync(
       join(d, "nginx.conf"),
       [
+        // Root of the user namespace: the scratch folders stay ours (nginx's default "nobody" is unmapped there).
+        "user root root;",
         `pid ${d}/nginx.pid;`,
         `error_log ${d}/error.log;`,
         "events {}",
@@ -156,7 +160,7 @@ export function nginxTest(serverBlock: string, resolve: readonly string[]) {
     writeFileSync(join(d, "hosts"), hosts);
     const nginx = program("nginx");
     return run("unshare", [
-      "--mount", "--propagation", "private", "--",
+      "--user", "--map-root-user", "--net", "--mount", "--propagation", "private", "--",
       "/bin/sh", "-c", 'mount --bind "$1" /etc/hosts && exec "$2" -t -c "$3" -p "$4"', "sh",
       join(d, "hosts"), nginx, join(d, "nginx.conf"), `${d}/`,
     ]);
