@@ -6,11 +6,10 @@
  * A mistake in a deployment file (or a PKI folder that cannot serve it) prints one line
  * per problem and exits 2, before any stack is synthesized.
  */
-import { App } from "cdktf";
 import { loadDeployments } from "./constructs/deployment/discover";
 import { exitOnDeploymentError } from "./constructs/deployment/errors";
 import { planDeployment } from "./constructs/plan";
-import { addDeploymentStack } from "./targets";
+import { addDeploymentStack, deploymentApp } from "./targets";
 import { secureLocalState } from "./targets/shared/local-state";
 
 export const DEFAULT_DEPLOYMENTS = ["examples"];
@@ -22,6 +21,10 @@ export function deploymentArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
 }
 
 function main(): void {
+  // cdktf captures a stack trace for every token it creates (hundreds per stack); tsx's
+  // source maps would translate each one. Errors of this app are a user's mistakes (one
+  // line, no trace) or bugs: MATRIX_STACK_TRACES=1 keeps the mapped traces for those.
+  if (process.env.MATRIX_STACK_TRACES !== "1") process.setSourceMapsEnabled(false);
   const args = process.argv.slice(2);
   if (args.includes("--help") || args.includes("-h")) {
     console.log("usage: main.ts [deployment.yaml | folder ...]\n  default: $DEPLOYMENTS (comma-separated), else examples/\n  writes the stacks to $CDKTF_OUTDIR or cdktf.out/");
@@ -33,7 +36,7 @@ function main(): void {
     const plans = deployments.map(planDeployment);
     const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
     for (const line of secureLocalState(deployments, outdir)) console.error(`note: ${line}`);
-    const app = new App({ outdir, skipValidation: false });
+    const app = deploymentApp(outdir);
     deployments.forEach((d, i) => addDeploymentStack(app, d, plans[i]));
     app.synth();
   });

@@ -6,14 +6,13 @@
  */
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
-import { App } from "cdktf";
 import { loadDeployments } from "../constructs/deployment/discover";
 import { exitOnDeploymentError } from "../constructs/deployment/errors";
 import { buildTopology } from "../constructs/topology/resolve";
 import { issuePki } from "../constructs/pki/issue";
 import { planCluster } from "../constructs/plan";
 import { reportPki } from "./lib/pki-report";
-import { addDeploymentStack } from "../targets";
+import { addDeploymentStack, deploymentApp } from "../targets";
 import { secureLocalState } from "../targets/shared/local-state";
 import { tofuEnv } from "./lib/tofu-env";
 
@@ -28,7 +27,7 @@ const deployment = exitOnDeploymentError(() => {
   const plan = planCluster(buildTopology(d));
   if (d.target === "onprem") reportPki(issuePki(d, plan.pki));
   for (const line of secureLocalState([d], outdir)) console.error(`note: ${line}`);
-  const app = new App({ outdir });
+  const app = deploymentApp(outdir);
   addDeploymentStack(app, d, plan);
   app.synth();
   return d;

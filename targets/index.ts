@@ -1,8 +1,20 @@
-import type { App, TerraformStack } from "cdktf";
+import { App, type TerraformStack } from "cdktf";
 import type { Deployment } from "../constructs/deployment/model";
 import { planDeployment, type ClusterPlan } from "../constructs/plan";
 import { AwsPocStack } from "./aws/stack";
 import { OnPremStack } from "./onprem/stack";
+
+/**
+ * The App the project's commands synthesize with. cdktf's synth-time validations are off:
+ * they spawn the Terraform binary once per stack to read its version (terraform_data needs
+ * 1.4; the commands that run OpenTofu check its version once, scripts/lib/tofu-env.ts),
+ * and the project's stacks always carry their providers (the other validation). Stack
+ * traces in the metadata are off too (each construct's would be mapped through source
+ * maps): MATRIX_STACK_TRACES=1 brings them back for debugging.
+ */
+export function deploymentApp(outdir: string): App {
+  return new App({ outdir, skipValidation: true, stackTraces: process.env.MATRIX_STACK_TRACES === "1" });
+}
 
 /** One stack per deployment, named after it; the target decides how hosts come to exist. */
 export function addDeploymentStack(app: App, deployment: Deployment, plan: ClusterPlan = planDeployment(deployment)): TerraformStack {

@@ -126,14 +126,22 @@ export function port(name: FixedPortName): number {
   return (MATRIX.find((p) => p.name === name) as { port: number }).port;
 }
 
+type PortView = Readonly<Record<string, Readonly<Record<string, number | { first: number; last: number }>>>>;
+/** One view per relay range: every unit of every host renders with it. */
+const portViews = new Map<string, PortView>();
+
 /** The matrix's ports as templates see them: `{{ports.etcd.peer}}`; ranges as `{{ports.livekit.rtc.first}}`/`.last`. */
-export function portView(opts: PortMatrixOptions): Readonly<Record<string, Readonly<Record<string, number | { first: number; last: number }>>>> {
+export function portView(opts: PortMatrixOptions): PortView {
+  const key = opts.turnRelayPorts.join("-");
+  const cached = portViews.get(key);
+  if (cached) return cached;
   const view: Record<string, Record<string, number | { first: number; last: number }>> = {};
   for (const rule of portMatrix(opts)) {
     if (rule.port === undefined) continue;
     const [group, use] = rule.name.split(".");
     (view[group] ??= {})[use] = typeof rule.port === "number" ? rule.port : { first: rule.port[0], last: rule.port[1] };
   }
+  portViews.set(key, view);
   return view;
 }
 

@@ -16,6 +16,21 @@ export function tofuEnv(): NodeJS.ProcessEnv {
   for (const m of out.matchAll(/^export (\w+)='([^']*)'/gm)) {
     env[m[1]] = m[1] === "PATH" ? `${m[2]}:${process.env.PATH}` : m[2];
   }
+  checkTofuVersion(env.TOFU_BINARY!, env);
   cached = env;
   return env;
+}
+
+/**
+ * The stacks use terraform_data (Terraform 1.4, every OpenTofu): the commands that run
+ * OpenTofu check its version once, instead of cdktf spawning it at every synth.
+ */
+const MIN_TOFU: readonly [number, number] = [1, 6];
+
+function checkTofuVersion(binary: string, env: NodeJS.ProcessEnv): void {
+  const { terraform_version: version } = JSON.parse(execFileSync(binary, ["version", "-json"], { encoding: "utf8", env, stdio: ["ignore", "pipe", "ignore"] })) as { terraform_version: string };
+  const [major, minor] = version.split(".").map(Number);
+  if (major < MIN_TOFU[0] || (major === MIN_TOFU[0] && minor < MIN_TOFU[1])) {
+    throw new Error(`${binary} is OpenTofu ${version}; the stacks need ${MIN_TOFU.join(".")} or newer (scripts/opentofu.sh builds the pinned one)`);
+  }
 }

@@ -1,7 +1,7 @@
-import { App, Testing } from "cdktf";
+import { Testing } from "cdktf";
 import { join } from "node:path";
 import type { Deployment } from "../../constructs/deployment/model";
-import { addDeploymentStack } from "../../targets";
+import { addDeploymentStack, deploymentApp } from "../../targets";
 
 export interface SynthResult {
   /** The synthesized JSON text, as `cdktf synth` writes it. */
@@ -26,7 +26,7 @@ export function synth(deployment: Deployment): SynthResult {
 
 /** Synthesizes like `cdktf synth` does, into outdir; returns the stack's folder. */
 export function synthToDir(deployment: Deployment, outdir: string): string {
-  const app = new App({ outdir });
+  const app = deploymentApp(outdir);
   addDeploymentStack(app, deployment);
   app.synth();
   return join(outdir, "stacks", deployment.name);
