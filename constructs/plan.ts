@@ -1,3 +1,4 @@
+import { checkHostKeys } from "./deployment/known-hosts";
 import type { Deployment } from "./deployment/model";
 import { secretsIn, type SecretName } from "./markers";
 import { pkiNeeds, type PkiNeeds } from "./pki/requirements";
@@ -34,13 +35,17 @@ export function planCluster(topology: Topology): ClusterPlan {
 
 /**
  * The whole pipeline for one deployment: resolve its topology, render the cluster, and
- * check what it needs from outside its file (an on-prem deployment's PKI folder), so a
+ * check what it needs from outside its file (an on-prem deployment's pinned SSH host keys
+ * and PKI folder), so a
  * deployment that cannot be deployed fails here (DeploymentError), before anything is
  * written. Targets take the plan it returns as checked.
  */
 export function planDeployment(deployment: Deployment): ClusterPlan {
   const plan = planCluster(buildTopology(deployment));
-  if (deployment.target === "onprem") verifyPki(deployment, plan.pki);
+  if (deployment.target === "onprem") {
+    checkHostKeys(deployment);
+    verifyPki(deployment, plan.pki);
+  }
   return plan;
 }
 

@@ -11,6 +11,8 @@ import { exitOnDeploymentError } from "../constructs/deployment/errors";
 import { buildTopology } from "../constructs/topology/resolve";
 import { issuePki } from "../constructs/pki/issue";
 import { planCluster } from "../constructs/plan";
+import { checkHostKeys } from "../constructs/deployment/known-hosts";
+import { plainStateWarning } from "../targets/shared/state-encryption";
 import { reportPki } from "./lib/pki-report";
 import { addDeploymentStack, deploymentApp } from "../targets";
 import { secureLocalState } from "../targets/shared/local-state";
@@ -25,7 +27,12 @@ const deployment = exitOnDeploymentError(() => {
   // The example gets its PKI on first use; a real deployment's is made once, on purpose,
   // with `npm run pki` (see the README), and kept with its secrets.
   const plan = planCluster(buildTopology(d));
-  if (d.target === "onprem") reportPki(issuePki(d, plan.pki));
+  if (d.target === "onprem") {
+    checkHostKeys(d);
+    reportPki(issuePki(d, plan.pki));
+  }
+  const warning = plainStateWarning(d, plan);
+  if (warning) console.error(`warning: ${warning}`);
   for (const line of secureLocalState([d], outdir)) console.error(`note: ${line}`);
   const app = deploymentApp(outdir);
   addDeploymentStack(app, d, plan);

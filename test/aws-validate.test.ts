@@ -126,8 +126,10 @@ describe("shell scripts (shellcheck, every severity)", () => {
     for (const deployment of variants) {
       const { scripts, unknownInterpreters } = onpremScripts(deployment, synth(deployment).config);
       expect(unknownInterpreters).toEqual([]);
-      const installs = scripts.filter((s) => s.label.endsWith("install.sh")).length;
+      const installs = scripts.filter((s) => s.label.endsWith("/install.sh")).length;
       expect(installs).toBe(Object.keys(synth(deployment).config.resource.null_resource).filter((r) => !r.endsWith("_bundle")).length);
+      const bundled = deployment.target === "onprem" && deployment.onprem.bundle !== undefined;
+      expect(scripts.filter((s) => s.label.endsWith("bundle-install.sh")).length).toBe(bundled ? deployment.onprem.hosts.length : 0);
       expect(shellcheck(scripts)).toEqual([]);
     }
   });

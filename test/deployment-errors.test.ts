@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseDeployment } from "../constructs/deployment/load";
@@ -72,6 +72,8 @@ const CASES: ReadonlyArray<[string, ExampleName, Edit, string]> = [
   ["bad instance type", "aws-poc", (d) => d.setIn(["aws", "instance_type"], "large"), 'aws.instance_type: "large" is not an EC2 instance type (such as t3.large)'],
   ["bad theme colour", "aws-poc", (d) => d.setIn(["branding", "theme_color"], "green"), 'branding.theme_color: "green" is not a colour like #0dbd8b'],
   ["bad backend", "aws-poc", (d) => d.setIn(["backend", "type"], "s3"), 'backend.type: "s3" is not a backend type; use "local" or "cloud" (Terraform Cloud / HCP Terraform)'],
+  ["unknown state encryption key source", "aws-poc", (d) => d.setIn(["backend", "encryption"], { key: "vault" }), 'backend.encryption.key: "vault" is not a key source; use key: passphrase (TF_VAR_state_passphrase) or key: aws_kms'],
+  ["state encryption with a bad KMS key", "aws-poc", (d) => d.setIn(["backend", "encryption"], { key: "aws_kms", kms_key_id: "nope", region: "eu-central-1" }), 'backend.encryption.kms_key_id: "nope" is not a KMS key (its ARN, id or alias/<name>)'],
   ["cloud backend without workspace", "aws-poc", (d) => d.setIn(["backend"], { type: "cloud", organization: "z3r0d3v" }), "backend.workspace: is required (string)"],
   ["bad deployment name", "aws-poc", (d) => d.setIn(["name"], "My POC"), `name: "My POC" is not a deployment name (3-40 lower-case letters, digits and '-')`],
   ["wrong type", "onprem-small", (d) => d.setIn(["federation"], "yes"), 'federation: "yes" is a string; expected boolean'],
@@ -127,9 +129,31 @@ describe("main.ts refuses a broken deployment before synthesizing", () => {
     expect(result.stderr.trim()).toBe(`error: ${join(dir, "nope.yaml")}: cannot read the file (ENOENT)`);
   });
 
+  test("an on-prem host without a pinned SSH host key is refused in one line, naming the command that pins them", () => {
+    const file = join(dir, "poc.yaml");
+    writeFileSync(file, exampleText("onprem-poc"));
+    const result = run(file);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      `error: ${file}: onprem.known_hosts: no SSH host key pinned for matrix1 (10.10.1.10) in ${join(dir, "z3r0d3v-onprem-poc.known_hosts")}; run \`npm run host-keys -- ${file}\` and compare the fingerprints it prints with each host's own (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on its console), or set onprem.ssh.insecure_skip_host_key_check: true`,
+    );
+    expect(spawnSync("ls", [join(dir, "out")]).status).not.toBe(0);
+  });
+
+  test("a known_hosts line that cannot be matched to a host is refused with its line number", () => {
+    const sub = mkdtempSync(join(dir, "hashed-"));
+    const file = join(sub, "poc.yaml");
+    writeFileSync(file, exampleText("onprem-poc"));
+    writeFileSync(join(sub, "z3r0d3v-onprem-poc.known_hosts"), "# pinned\n|1|F1E1KeoE/eEWhi10WpGv4OdiO6Y=|3988QV0VE8wmZL7suNrYQLITLCg= ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJqR\n");
+    const result = run(file);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toBe(`error: ${file}: ${join(sub, "z3r0d3v-onprem-poc.known_hosts")}, line 2: hashed host names cannot be matched to the inventory; write plain entries (npm run host-keys writes them)`);
+  });
+
   test("an on-prem deployment whose PKI folder is missing is refused, naming the command that makes it", () => {
     const file = join(dir, "small.yaml");
     writeFileSync(file, exampleText("onprem-small"));
+    copyFileSync(join(ROOT, "examples", "z3r0d3v-small.known_hosts"), join(dir, "z3r0d3v-small.known_hosts"));
     const result = run(file);
     expect(result.status).toBe(2);
     expect(result.stderr.trim()).toBe(

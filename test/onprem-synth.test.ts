@@ -1,6 +1,7 @@
 import type { OnPremDeployment } from "../constructs/deployment/model";
 import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
 import { File as LocalFile } from "@cdktf/provider-local/lib/file";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadExample, ROOT } from "./helpers/examples";
 import { synth } from "./helpers/synth";
@@ -27,6 +28,33 @@ describe("on-prem HA stack", () => {
     expect(rendered).toBe(2);
     expect(kinds.filter((k: string) => k === "file").length).toBe(rendered + 2);
     expect(r.triggers).toEqual({ host: "db1", role: "pgbouncer", content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  describe("SSH host keys", () => {
+    const pinnedKey = (address: string) => readFileSync(join(ROOT, "examples", "z3r0d3v-small.known_hosts"), "utf8").split("\n").find((l) => l.startsWith(`${address} `))!.split(" ").slice(1, 3).join(" ");
+
+    test("every connection checks the key pinned for its host in the deployment's known_hosts", () => {
+      expect(nulls.db1_pgbouncer.connection.host_key).toBe(pinnedKey("10.10.2.11"));
+      expect(nulls.lb2_haproxy.connection.host_key).toBe(pinnedKey("10.10.3.12"));
+      for (const r of Object.values(nulls) as { connection: { host: string; host_key: string } }[]) expect(r.connection.host_key).toBe(pinnedKey(r.connection.host));
+      expect(config).not.toHaveProperty("check");
+    });
+
+    test("through a bastion, the bastion's own key is checked too", () => {
+      const bastionKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBastionKeyForTheSynthTestOnly000000000000000";
+      const viaBastion: OnPremDeployment = { ...deployment, onprem: { ...deployment.onprem, bastion: { host: "10.10.99.5", user: "jump", port: 22, useAgent: true, hostKey: { kind: "pinned", key: bastionKey } } } };
+      const connection = synth(viaBastion).config.resource.null_resource.db1_etcd.connection;
+      expect(connection).toMatchObject({ host_key: pinnedKey("10.10.2.11"), bastion_host: "10.10.99.5", bastion_host_key: bastionKey });
+    });
+
+    test("insecure_skip_host_key_check drops the check for those hosts only, and every plan warns about them", () => {
+      const skipped: OnPremDeployment = { ...deployment, onprem: { ...deployment.onprem, hosts: deployment.onprem.hosts.map((h) => (h.name === "db1" || h.name === "mon1" ? { ...h, ssh: { ...h.ssh, hostKey: { kind: "skipped" } } } : h)) } };
+      const c = synth(skipped).config as typeof config & { locals: Record<string, unknown>; check: Record<string, { assert: { condition: string; error_message: string }[] }> };
+      expect(c.resource.null_resource.db1_etcd.connection.host_key).toBeUndefined();
+      expect(c.resource.null_resource.db2_etcd.connection.host_key).toBe(pinnedKey("10.10.2.12"));
+      expect(c.locals.unverified_host_keys).toEqual(["db1", "mon1"]);
+      expect(c.check.host_keys.assert[0].condition).toBe("${length(local.unverified_host_keys) == 0}");
+    });
   });
 
   describe("TLS from the cluster PKI", () => {
@@ -96,6 +124,8 @@ describe("on-prem HA stack", () => {
     const bundled = synth({ ...deployment, onprem: { ...deployment.onprem, bundle: "/srv/bundles/matrix-bundle-small-0123abcd.tar" } }).config.resource.null_resource;
     expect(bundled.db1_bundle.triggers).toEqual({ host: "db1", bundle_sha256: '${filesha256("/srv/bundles/matrix-bundle-small-0123abcd.tar")}' });
     expect(bundled.db1_bundle.provisioner[0].file).toEqual({ source: "/srv/bundles/matrix-bundle-small-0123abcd.tar", destination: "/var/tmp/matrix-platform-bundle.tar" });
+    // The host installs it only with the SHA-256 the plan recorded in the trigger (not the file's at apply time).
+    expect(bundled.db1_bundle.provisioner[1].file.content).toContain("expected=${self.triggers.bundle_sha256}\n");
     expect(bundled.db1_base.depends_on).toEqual(["null_resource.db1_bundle"]);
     expect(nulls.db1_bundle).toBeUndefined();
     // The Synapse unit runs the playbook the bundle carries: a new bundle re-runs it, and no other unit.
@@ -112,5 +142,21 @@ describe("on-prem HA stack", () => {
     expect(config.terraform.backend).toEqual({ local: { path: join(ROOT, "examples", "z3r0d3v-small.tfstate") } });
     const cloud = synth({ ...deployment, backend: { type: "cloud", organization: "z3r0d3v", workspace: "chat-small" } }).config;
     expect(cloud.terraform.cloud).toEqual({ organization: "z3r0d3v", workspaces: { name: "chat-small" } });
+    expect(config.terraform.encryption).toBeUndefined();
+  });
+
+  test("state and plans are encrypted by OpenTofu when the backend asks for it: a passphrase variable, or AWS KMS", () => {
+    const encrypted = synth({ ...deployment, backend: { ...deployment.backend, encryption: { key: "passphrase", migrateFromUnencrypted: false } } }).config as typeof config & { variable: Record<string, { sensitive: boolean }> };
+    expect(encrypted.terraform.encryption).toEqual({
+      key_provider: { pbkdf2: { state: { passphrase: "${var.state_passphrase}" } } },
+      method: { aes_gcm: { state: { keys: "${key_provider.pbkdf2.state}" } } },
+      state: { method: "method.aes_gcm.state", enforced: true },
+      plan: { method: "method.aes_gcm.state", enforced: true },
+    });
+    expect(encrypted.variable.state_passphrase.sensitive).toBe(true);
+    const kms = synth({ ...deployment, backend: { ...deployment.backend, encryption: { key: "aws_kms", kmsKeyId: "alias/matrix-state", region: "eu-central-1", migrateFromUnencrypted: true } } }).config;
+    expect(kms.terraform.encryption.key_provider).toEqual({ aws_kms: { state: { kms_key_id: "alias/matrix-state", region: "eu-central-1", key_spec: "AES_256" } } });
+    // Migrating: the unencrypted state is read once, then written encrypted.
+    expect(kms.terraform.encryption.state).toEqual({ method: "method.aes_gcm.state", enforced: false, fallback: { method: "method.unencrypted.migrate" } });
   });
 });

@@ -5,7 +5,8 @@ import type { z } from "zod";
 import { ROLE_GROUPS, ROLE_ORDER, type Role, type RoleGroup } from "../topology/roles";
 import { DeploymentError, problem } from "./errors";
 import { instanceMemoryGiB, KNOWN_FAMILIES, MIN_MEMORY_GIB } from "./instance-types";
-import type { AwsSettings, Bastion, Deployment, InventoryHost, OnPremDeployment, OnPremSettings, SshAccess } from "./model";
+import { hostKeyText, knownHostsName, negotiatedKey, parseKnownHosts, type HostKey } from "./known-hosts";
+import type { AwsSettings, Backend, Bastion, Deployment, HostKeyCheck, InventoryHost, OnPremDeployment, OnPremSettings, SshAccess, StateEncryption } from "./model";
 import { deploymentSchema, onpremSchema, type ParsedDeployment } from "./schema";
 import { checkPlacement } from "./placement-rules";
 
@@ -70,13 +71,36 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   }
 }
 
+type SshFields = { private_key_path?: string; use_agent?: boolean; insecure_skip_host_key_check?: boolean };
+
+/**
+ * A host's SSH access: the defaults with the host's own overrides, and its host key
+ * check: skipped when asked (host or defaults), else the key pinned for `address:port`.
+ */
 function sshAccess(
-  base: { user: string; port: number; private_key_path?: string; use_agent?: boolean },
-  override: { ssh_user?: string; private_key_path?: string; use_agent?: boolean } = {},
+  base: SshFields & { user: string; port: number },
+  override: SshFields & { ssh_user?: string },
+  address: string,
+  pinned: ReadonlyMap<string, readonly HostKey[]>,
 ): SshAccess {
   const useAgent = override.use_agent ?? base.use_agent ?? false;
   const key = override.private_key_path ?? base.private_key_path;
-  return { user: override.ssh_user ?? base.user, port: base.port, useAgent, ...(key && !useAgent ? { privateKeyPath: key } : {}) };
+  const pin = negotiatedKey(pinned.get(knownHostsName(address, base.port)) ?? []);
+  const hostKey: HostKeyCheck =
+    (override.insecure_skip_host_key_check ?? base.insecure_skip_host_key_check) ? { kind: "skipped" } : pin ? { kind: "pinned", key: hostKeyText(pin) } : { kind: "missing" };
+  return { user: override.ssh_user ?? base.user, port: base.port, useAgent, ...(key && !useAgent ? { privateKeyPath: key } : {}), hostKey };
+}
+
+/** The pinned host keys, or none when the file does not exist yet (`npm run host-keys` writes it). */
+function readKnownHosts(file: string): ReadonlyMap<string, readonly HostKey[]> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return new Map();
+    throw new DeploymentError([`onprem.known_hosts: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? e})`]);
+  }
+  return parseKnownHosts(text, file);
 }
 
 function awsSettings(a: NonNullable<ParsedDeployment["aws"]>): AwsSettings {
@@ -105,6 +129,19 @@ function awsSettings(a: NonNullable<ParsedDeployment["aws"]>): AwsSettings {
     logRetentionDays: a.log_retention_days,
     ...(a.kms_key_arn ? { kmsKeyArn: a.kms_key_arn } : {}),
   };
+}
+
+function backendOf(b: ParsedDeployment["backend"], defaultPath: string, here: string): Backend {
+  const e = b.encryption;
+  const encryption: StateEncryption | undefined = e && {
+    ...(e.key === "aws_kms" ? { key: "aws_kms" as const, kmsKeyId: e.kms_key_id, region: e.region } : { key: "passphrase" as const }),
+    migrateFromUnencrypted: e.migrate_from_unencrypted,
+  };
+  const base =
+    b.type === "local"
+      ? { type: "local" as const, path: b.path ? resolve(here, b.path) : defaultPath }
+      : { type: "cloud" as const, organization: b.organization, workspace: b.workspace, ...(b.hostname ? { hostname: b.hostname } : {}) };
+  return { ...base, ...(encryption ? { encryption } : {}) };
 }
 
 type ParsedOnPrem = NonNullable<ParsedDeployment["onprem"]>;
@@ -141,7 +178,7 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
     federation: d.federation,
     branding: { brand: d.branding.brand, themeColor: d.branding.theme_color, ...(d.branding.logo_url ? { logoUrl: d.branding.logo_url } : {}) },
     // Local state lives beside the deployment file, never in cdktf.out (synth deletes stack folders there).
-    backend: d.backend.type === "local" ? { type: "local" as const, path: resolve(here, d.backend.path ?? `${d.name}.tfstate`) } : d.backend,
+    backend: backendOf(d.backend, resolve(here, `${d.name}.tfstate`), here),
     ...(source ? { source } : {}),
   };
   if (d.target === "aws") {
@@ -156,13 +193,16 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
   if (!d.onprem) throw new DeploymentError([problem(["onprem"], undefined, 'is required when target is "onprem" (client_subnets, admin_subnets, hosts)')]);
   const o = d.onprem;
 
+  const knownHosts = resolve(here, o.known_hosts ?? `${d.name}.known_hosts`);
+  const pinned = readKnownHosts(knownHosts);
   const hosts: InventoryHost[] = o.hosts.map((h, i) => {
     if (h.roles && h.group) throw new DeploymentError([problem(["onprem", "hosts", i], undefined, `has both roles and group; give one: roles lists roles, group (such as ${h.group}) is the placement rule`)]);
     if (!h.roles && !h.group) throw new DeploymentError([problem(["onprem", "hosts", i, "roles"], undefined, "is required (or a group such as database); a host must carry at least one role")]);
     const roles = new Set<Role>(h.roles ?? ROLE_GROUPS[h.group as RoleGroup]);
-    return { name: h.name, address: h.address, ssh: sshAccess(o.ssh, h), roles: ROLE_ORDER.filter((r) => roles.has(r)) };
+    return { name: h.name, address: h.address, ssh: sshAccess(o.ssh, h, h.address, pinned), roles: ROLE_ORDER.filter((r) => roles.has(r)) };
   });
-  const bastion: Bastion | undefined = o.ssh.bastion ? { host: o.ssh.bastion.host, ...sshAccess({ ...o.ssh.bastion, user: o.ssh.bastion.user }) } : undefined;
+  const b = o.ssh.bastion;
+  const bastion: Bastion | undefined = b ? { host: b.host, ...sshAccess({ ...b, insecure_skip_host_key_check: b.insecure_skip_host_key_check ?? o.ssh.insecure_skip_host_key_check }, {}, b.host, pinned) } : undefined;
 
   const deployment: OnPremDeployment = {
     ...base,
@@ -178,6 +218,7 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
       hosts,
       ...(o.alerts ? { alerts: { email: o.alerts.email, smarthost: o.alerts.smarthost, from: o.alerts.from ?? `alertmanager@${domain}` } } : {}),
       pki: resolve(here, o.pki ?? `${d.name}.pki`),
+      knownHosts,
       ...(o.bundle ? { bundle: resolve(here, o.bundle) } : {}),
     },
   };

@@ -1,12 +1,22 @@
 import type { Role } from "../topology/roles";
 import type { Scale } from "../topology/scale";
 
+/** How the provisioners check that they reached the host itself. */
+export type HostKeyCheck =
+  /** The host's public key, pinned in the deployment's known_hosts file (`type base64`). */
+  | { readonly kind: "pinned"; readonly key: string }
+  /** No key pinned: synth refuses the deployment. */
+  | { readonly kind: "missing" }
+  /** insecure_skip_host_key_check: any key is accepted, and every plan says so. */
+  | { readonly kind: "skipped" };
+
 export interface SshAccess {
   readonly user: string;
   readonly port: number;
   /** Absent when the SSH agent is used. */
   readonly privateKeyPath?: string;
   readonly useAgent: boolean;
+  readonly hostKey: HostKeyCheck;
 }
 
 export interface Bastion extends SshAccess {
@@ -27,10 +37,22 @@ export interface Branding {
   readonly themeColor: string;
 }
 
-export type Backend =
+/** OpenTofu's encryption of the state and of saved plans. */
+export type StateEncryption = (
+  /** A key derived from the passphrase in TF_VAR_state_passphrase. */
+  | { readonly key: "passphrase" }
+  /** Data keys from an AWS KMS key. */
+  | { readonly key: "aws_kms"; readonly kmsKeyId: string; readonly region: string }
+) & {
+  /** Read an unencrypted state once (the first apply after turning encryption on). */
+  readonly migrateFromUnencrypted: boolean;
+};
+
+export type Backend = (
   /** State in a local file: absolute, outside the synthesized output (which synth rewrites). */
   | { readonly type: "local"; readonly path: string }
-  | { readonly type: "cloud"; readonly organization: string; readonly workspace: string; readonly hostname?: string };
+  | { readonly type: "cloud"; readonly organization: string; readonly workspace: string; readonly hostname?: string }
+) & { readonly encryption?: StateEncryption };
 
 interface DeploymentBase {
   readonly name: string;
@@ -111,6 +133,8 @@ export interface OnPremSettings {
   readonly playbook: PlaybookSettings;
   /** Absolute path of the cluster's PKI folder: the CA and each host's certificate (constructs/pki). */
   readonly pki: string;
+  /** Absolute path of the known_hosts file that pins each host's and the bastion's SSH host key. */
+  readonly knownHosts: string;
   /** Absolute path of the offline package bundle uploaded to every host, if any. */
   readonly bundle?: string;
 }

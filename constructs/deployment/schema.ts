@@ -20,11 +20,15 @@ const sshKey = {
   use_agent: z.boolean().optional(),
 };
 
+/** Accept any SSH host key: for a first look at a lab only; every plan then says so. */
+const insecureSkip = { insecure_skip_host_key_check: z.boolean().optional() };
+
 export const bastionSchema = z.strictObject({
   host: z.string().min(1),
   user: z.string().min(1),
   port: port.default(22),
   ...sshKey,
+  ...insecureSkip,
 });
 
 export const hostSchema = z.strictObject({
@@ -32,6 +36,7 @@ export const hostSchema = z.strictObject({
   address: ipv4,
   ssh_user: z.string().min(1).optional(),
   ...sshKey,
+  ...insecureSkip,
   /** Roles carried by this host, listed one by one ... */
   roles: z.array(z.enum(ROLES, { error: `is not a role; roles are: ${ROLES.join(", ")}` })).min(1).optional(),
   /** ... or a role group, the placement rule that co-locates roles as the research notes allow. */
@@ -50,9 +55,11 @@ export const onpremSchema = z.strictObject({
       user: z.string().min(1).default("root"),
       port: port.default(22),
       ...sshKey,
+      /** Accept any host key on every host and the bastion (a lab's first look only). */
+      insecure_skip_host_key_check: z.boolean().default(false),
       bastion: bastionSchema.optional(),
     })
-    .default({ user: "root", port: 22 }),
+    .default({ user: "root", port: 22, insecure_skip_host_key_check: false }),
   /** Coturn relay range; the firewall and Coturn are rendered from the same value. */
   turn_relay_ports: z.tuple([port, port]).default([49152, 50151]),
   hosts: z.array(hostSchema).min(1, { error: "needs at least one host" }),
@@ -98,6 +105,8 @@ export const onpremSchema = z.strictObject({
     .default({ run: true }),
   /** The cluster's PKI folder (npm run pki); relative to this file. Default: <name>.pki beside it. */
   pki: z.string().min(1).optional(),
+  /** Each host's and the bastion's SSH host key, OpenSSH known_hosts format (npm run host-keys); relative to this file. Default: <name>.known_hosts beside it. */
+  known_hosts: z.string().min(1).optional(),
   /** Offline package bundle (npm run bundle); relative to this file. Without it, hosts use their own apt sources. */
   bundle: z.string().regex(/\.tar$/, { error: "is not a bundle file (npm run bundle writes matrix-bundle-<name>-<hash>.tar)" }).optional(),
 });
@@ -123,15 +132,37 @@ export const awsSchema = z.strictObject({
   log_retention_days: z.union([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365].map((d) => z.literal(d)) as [z.ZodLiteral<number>, z.ZodLiteral<number>, ...z.ZodLiteral<number>[]], { error: "is not a CloudWatch Logs retention; use 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180 or 365" }).default(30),
 });
 
+/** OpenTofu's state and plan encryption: the key from a passphrase, or from AWS KMS. */
+const migrate = {
+  /** Reads the existing unencrypted state once and writes it encrypted: apply once, then remove. */
+  migrate_from_unencrypted: z.boolean().default(false),
+};
+export const encryptionSchema = z.discriminatedUnion(
+  "key",
+  [
+    /** Key derived (PBKDF2) from the passphrase in TF_VAR_state_passphrase, 16 characters or more. */
+    z.strictObject({ key: z.literal("passphrase"), ...migrate }),
+    /** Data keys from an AWS KMS key; the usual AWS credentials. */
+    z.strictObject({
+      key: z.literal("aws_kms"),
+      kms_key_id: z.string().regex(/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+|alias\/.+|[0-9a-f-]{36})$/, { error: "is not a KMS key (its ARN, id or alias/<name>)" }),
+      region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "is not an AWS region (such as eu-central-1)" }),
+      ...migrate,
+    }),
+  ],
+  { error: 'is not a key source; use key: passphrase (TF_VAR_state_passphrase) or key: aws_kms' },
+);
+
 export const backendSchema = z.discriminatedUnion(
   "type",
   [
-    z.strictObject({ type: z.literal("local"), path: z.string().min(1).optional() }),
+    z.strictObject({ type: z.literal("local"), path: z.string().min(1).optional(), encryption: encryptionSchema.optional() }),
     z.strictObject({
       type: z.literal("cloud"),
       organization: z.string().min(1),
       workspace: z.string().min(1),
       hostname: z.string().min(1).optional(),
+      encryption: encryptionSchema.optional(),
     }),
   ],
   { error: 'is not a backend type; use "local" or "cloud" (Terraform Cloud / HCP Terraform)' },

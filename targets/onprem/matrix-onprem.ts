@@ -1,9 +1,11 @@
+import { TerraformLocal, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import type { OnPremDeployment } from "../../constructs/deployment/model";
 import { planDeployment, type ClusterPlan } from "../../constructs/plan";
 import { pkiPaths } from "../../constructs/pki/layout";
 import type { Role } from "../../constructs/topology/roles";
 import { roleDependencies } from "../../constructs/topology/topology";
+import { unverifiedHosts } from "../../constructs/deployment/known-hosts";
 import { ServerNameGuard } from "../shared/server-name-guard";
 import { BundleUpload } from "./bundle-upload";
 import { RoleProvisioner } from "./role-provisioner";
@@ -98,9 +100,26 @@ export class MatrixOnPrem extends Construct {
       }
     }
     this.provisioners = byRole;
+    warnUnverifiedHostKeys(this, unverifiedHosts(d));
     this.hosts = Object.fromEntries(topology.hosts.map((h) => [h.name, { address: h.address, roles: h.roles }]));
     this.domain = d.domain;
     this.entryAddress = topology.vip ?? topology.hosts[0].address;
     this.url = `${topology.scale === "poc" ? "http" : "https"}://${d.domain}/`;
   }
+}
+
+/**
+ * Hosts whose SSH host key is not checked (insecure_skip_host_key_check): an OpenTofu check
+ * block that fails on purpose, so every plan and apply prints a warning naming them.
+ */
+function warnUnverifiedHostKeys(scope: Construct, hosts: readonly string[]): void {
+  if (hosts.length === 0) return;
+  const local = new TerraformLocal(scope, "unverified_host_keys", hosts);
+  local.overrideLogicalId("unverified_host_keys");
+  TerraformStack.of(scope).addOverride("check.host_keys.assert", [
+    {
+      condition: "${length(local.unverified_host_keys) == 0}",
+      error_message: "SSH host keys are NOT verified for ${join(\", \", local.unverified_host_keys)} (insecure_skip_host_key_check): whoever answers at their addresses receives every secret and root",
+    },
+  ]);
 }

@@ -84,11 +84,13 @@ export function onpremScripts(deployment: Deployment, config: TerraformJson): { 
   for (const [name, resource] of Object.entries(config.resource.null_resource ?? {})) {
     for (const provisioner of (resource as { provisioner?: Record<string, { destination?: string; content?: string }>[] }).provisioner ?? []) {
       const file = provisioner.file;
-      if (!file?.destination?.endsWith("/install.sh") || file.content === undefined) continue;
-      // No Terraform interpolation may be left in it (it carries no secrets)...
-      if (/(?<!\$)\$\{|(?<!%)%\{/.test(file.content)) throw new Error(`${name}: install.sh holds a Terraform interpolation`);
+      if (!file?.destination?.endsWith("install.sh") || file.content === undefined) continue;
+      // The bundle's SHA-256 as the plan recorded it: the one interpolation a script may hold.
+      const content = file.content.replace("${self.triggers.bundle_sha256}", "0".repeat(64));
+      // No other Terraform interpolation may be left in it (it carries no secrets)...
+      if (/(?<!\$)\$\{|(?<!%)%\{/.test(content)) throw new Error(`${name}: ${file.destination} holds a Terraform interpolation`);
       // ...so undoing the escaping gives the exact text the host runs.
-      scripts.push({ label: `null_resource.${name} install.sh`, content: file.content.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"), shell: "sh" });
+      scripts.push({ label: `null_resource.${name} ${file.destination}`, content: content.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"), shell: "sh" });
     }
   }
   return { scripts, unknownInterpreters };

@@ -1,0 +1,167 @@
+/**
+ * Pins the SSH host keys of an on-prem deployment's hosts and bastion in its known_hosts
+ * file (onprem.known_hosts, default <name>.known_hosts beside the deployment file), which
+ * the provisioners' connections check before they send anything.
+ *
+ *   npm run host-keys -- <deployment.yaml>
+ *
+ * Keys are read with ssh-keyscan: directly, or through the bastion (over an SSH connection
+ * that checks the bastion's pinned key). Each host's fingerprint is printed as
+ * `ssh-keygen -lf` prints it: compare it with the host's own, out of band (its console:
+ * ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub). New keys are added; a pinned key is
+ * never replaced: a host that now shows another key is reported as a possible impostor and
+ * the command exits 1.
+ */
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { exitOnDeploymentError } from "../constructs/deployment/errors";
+import { hostKeyText, knownHostsName, knownHostsText, negotiatedKey, parseKnownHosts, type HostKey } from "../constructs/deployment/known-hosts";
+import { loadDeploymentFile } from "../constructs/deployment/load";
+import type { OnPremDeployment, SshAccess } from "../constructs/deployment/model";
+import { run } from "../tools/programs";
+
+const KEY_TYPES = "ecdsa,rsa,ed25519";
+
+interface Target {
+  /** What the operator reads: the host's name, or "bastion". */
+  readonly label: string;
+  /** The known_hosts name: address, or [address]:port. */
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+}
+
+/** `host type key` lines of ssh-keyscan, by known_hosts name. */
+function parseScan(stdout: string): Map<string, HostKey[]> {
+  const found = new Map<string, HostKey[]>();
+  for (const line of stdout.split("\n")) {
+    const [name, type, blob] = line.trim().split(/\s+/);
+    if (!name || name.startsWith("#") || !blob) continue;
+    found.set(name, [...(found.get(name) ?? []), { type, blob }]);
+  }
+  return found;
+}
+
+const scanArgs = (targets: readonly Target[]) => ["-T", "10", "-t", KEY_TYPES, ...targets.flatMap((t) => ["-p", String(t.port), t.address])];
+
+/** ssh-keyscan from this machine. One call per target: each may have its own port. */
+function scanDirect(targets: readonly Target[]): Map<string, HostKey[]> {
+  const found = new Map<string, HostKey[]>();
+  for (const t of targets) for (const [name, keys] of parseScan(run("ssh-keyscan", scanArgs([t])).stdout)) found.set(name, keys);
+  return found;
+}
+
+/** ssh-keyscan run on the bastion, over a connection that accepts only the bastion's pinned key. */
+function scanThroughBastion(targets: readonly Target[], bastion: Target, bastionKey: HostKey, access: SshAccess, tmp: string): Map<string, HostKey[]> {
+  const knownHosts = join(tmp, "bastion_known_hosts");
+  writeFileSync(knownHosts, knownHostsText([{ name: bastion.name, key: bastionKey }]));
+  const found = new Map<string, HostKey[]>();
+  for (const t of targets) {
+    const r = run("ssh", [
+      "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10",
+      "-p", String(access.port), ...(access.privateKeyPath ? ["-i", access.privateKeyPath.replace(/^~(?=\/)/, process.env.HOME ?? "~"), "-o", "IdentitiesOnly=yes"] : []),
+      `${access.user}@${bastion.address}`, "ssh-keyscan", ...scanArgs([t]),
+    ]);
+    if (r.status === 255) throw new Error(`ssh to the bastion ${bastion.address} failed: ${r.stderr.trim()}`);
+    for (const [name, keys] of parseScan(r.stdout)) found.set(name, keys);
+  }
+  return found;
+}
+
+/** The fingerprint line `ssh-keygen -lf` prints for one key. */
+function fingerprint(name: string, key: HostKey, tmp: string): string {
+  const file = join(tmp, "one");
+  writeFileSync(file, knownHostsText([{ name, key }]));
+  return run("ssh-keygen", ["-lf", file]).stdout.trim();
+}
+
+function readPinned(file: string): { text: string; keys: ReadonlyMap<string, readonly HostKey[]> } {
+  try {
+    const text = readFileSync(file, "utf8");
+    return { text, keys: parseKnownHosts(text, file) };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { text: "", keys: new Map() };
+    throw e;
+  }
+}
+
+type Verdict = "new" | "unchanged" | "changed" | "unreachable";
+
+/** Compares what a target offers with what is pinned, prints one line, and queues a new key. */
+function judge(t: Target, offered: readonly HostKey[], pinned: readonly HostKey[], tmp: string, added: { name: string; key: HostKey; comment: string }[], file: string): Verdict {
+  const key = negotiatedKey(offered);
+  if (!key) {
+    console.log(`${t.label} ${t.address}: UNREACHABLE: no SSH host key read (port ${t.port})`);
+    return "unreachable";
+  }
+  const print = `${t.label} ${t.address}: ${fingerprint(t.name, key, tmp)}`;
+  if (pinned.length === 0) {
+    added.push({ name: t.name, key, comment: t.label });
+    console.log(`${print} NEW (pinned now: compare it with the host's own)`);
+    return "new";
+  }
+  if (pinned.some((k) => hostKeyText(k) === hostKeyText(key))) {
+    console.log(`${print} unchanged`);
+    return "unchanged";
+  }
+  const was = negotiatedKey(pinned) ?? pinned[0];
+  console.log(
+    `${print} CHANGED: pinned ${fingerprint(t.name, was, tmp).split(" ")[1]}: possibly an impostor; the pinned key is kept. If the host was reinstalled, check its new fingerprint on its console, then delete its line from ${file} and run this again`,
+  );
+  return "changed";
+}
+
+function main(file: string): number {
+  const d = exitOnDeploymentError(() => loadDeploymentFile(file));
+  if (d.target !== "onprem") {
+    console.error(`error: ${file}: target is ${d.target}; host keys are pinned for on-prem deployments only`);
+    return 2;
+  }
+  const deployment: OnPremDeployment = d;
+  const { bastion } = deployment.onprem;
+  const hosts: Target[] = deployment.onprem.hosts.map((h) => ({ label: h.name, name: knownHostsName(h.address, h.ssh.port), address: h.address, port: h.ssh.port }));
+  const knownHostsFile = deployment.onprem.knownHosts;
+  const pinned = exitOnDeploymentError(() => readPinned(knownHostsFile));
+  const pinnedOf = (t: Target) => pinned.keys.get(t.name) ?? [];
+  const added: { name: string; key: HostKey; comment: string }[] = [];
+  const tmp = mkdtempSync(join(tmpdir(), "host-keys-"));
+  try {
+    let offered: Map<string, HostKey[]>;
+    if (bastion) {
+      const b: Target = { label: "bastion", name: knownHostsName(bastion.host, bastion.port), address: bastion.host, port: bastion.port };
+      const verdict = judge(b, scanDirect([b]).get(b.name) ?? [], pinnedOf(b), tmp, added, knownHostsFile);
+      if (verdict === "changed" || verdict === "unreachable") {
+        console.log("the hosts behind the bastion were not checked");
+        return 1;
+      }
+      // Through the bastion, over a connection that accepts only the key just judged.
+      const bastionKey = negotiatedKey([...pinnedOf(b), ...added.map((a) => a.key)])!;
+      try {
+        offered = scanThroughBastion(hosts, b, bastionKey, bastion, tmp);
+      } catch (e) {
+        console.log(`${(e as Error).message}; the hosts behind it were not checked`);
+        return 1;
+      }
+    } else {
+      offered = scanDirect(hosts);
+    }
+    const verdicts = hosts.map((t) => judge(t, offered.get(t.name) ?? [], pinnedOf(t), tmp, added, knownHostsFile));
+    if (added.length > 0) {
+      const next = `${pinned.text}${pinned.text && !pinned.text.endsWith("\n") ? "\n" : ""}${knownHostsText(added)}`;
+      writeFileSync(`${knownHostsFile}.tmp`, next, { mode: 0o644 });
+      renameSync(`${knownHostsFile}.tmp`, knownHostsFile);
+      console.log(`wrote ${added.length} new key(s) to ${knownHostsFile}`);
+    }
+    return verdicts.some((v) => v === "changed" || v === "unreachable") ? 1 : 0;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const args = process.argv.slice(2);
+if (args.length !== 1 || args[0] === "--help" || args[0] === "-h") {
+  console.log("usage: npm run host-keys -- <deployment.yaml>");
+  process.exit(args.length === 1 ? 0 : 2);
+}
+process.exit(main(args[0]));
