@@ -9,7 +9,8 @@
 // images cannot be fetched here, and no Docker engine runs in the lab (README). So is the
 // lk-jwt-service the bundle carries (test/fixtures/lk-jwt-service-stand-in).
 import { join } from "node:path";
-import { parseDeployment } from "../constructs/deployment/load";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { loadDeploymentFile } from "../constructs/deployment/load";
 import type { OnPremDeployment } from "../constructs/deployment/model";
 import { buildTopology } from "../constructs/topology/resolve";
 import { issuePki } from "../constructs/pki/issue";
@@ -17,8 +18,8 @@ import { planCluster } from "../constructs/plan";
 import { MEDIA_BUCKET } from "../constructs/roles/minio";
 import { ANSIBLE_CORE_VERSION, ANSIBLE_VENV } from "../constructs/roles/synapse/playbook";
 import { buildLabBundle, buildLkJwtServiceStandIn } from "./helpers/lab-bundle";
-import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "../tools/lab/lab";
-import { applyFailure, eventually, labStack, takeBigLabTurn } from "./helpers/lab-stack";
+import { checkLabPrerequisites, cleanupStaleLabs, createLab, LAB_BASE_DIR, type Lab } from "../tools/lab/lab";
+import { applyFailure, eventually, LAB_KNOWN_HOSTS, labStack, takeBigLabTurn } from "./helpers/lab-stack";
 import { tempDir } from "./helpers/programs";
 
 const NET = "10.77.2";
@@ -41,8 +42,9 @@ const addressOf = (name: string) => LAB_HOSTS.find((h) => h.name === name)!.addr
 const tmp = tempDir("lab-cluster");
 const pkiDir = join(tmp.dir, "pki");
 
-function labDeployment(keyPath: string, bundle: string): OnPremDeployment {
-  return parseDeployment(`
+/** The lab's deployment file, as an operator writes it (host keys pinned by npm run host-keys). */
+function labDeployment(keyPath: string, bundle: string): string {
+  return writeDeployment("lab-all", `
 name: lab-all
 domain: ${DOMAIN}
 target: onprem
@@ -52,11 +54,12 @@ onprem:
   client_subnets: [${NET}.0/24]
   admin_subnets: [${CONTROL}/32]
   ssh: { user: debian, private_key_path: ${keyPath} }
+  known_hosts: ${LAB_KNOWN_HOSTS}
   bundle: ${bundle}
   pki: ${pkiDir}
   hosts:
 ${HOSTS.map(([n, o, g]) => `    - { name: ${n}, address: ${NET}.${o}, group: ${g} }`).join("\n")}
-`) as OnPremDeployment;
+`);
 }
 
 let lab: Lab | undefined;
@@ -65,8 +68,10 @@ const theLab = () => {
   if (!lab) throw new Error("the lab was not created (see the first failure)");
   return lab;
 };
-const { tofu, synthAndInit, secret } = labStack(theLab, tmp.dir);
+const { tofu, writeDeployment, pinHostKeys, synthAndInit, secret, secrets: allSecrets, statePath } = labStack(theLab, tmp.dir);
 let applyOutput = "";
+let hostKeysOutput = "";
+let stackDir = "";
 
 beforeAll(async () => {
   checkLabPrerequisites();
@@ -74,11 +79,15 @@ beforeAll(async () => {
   cleanupStaleLabs();
   const started = Date.now();
   lab = await createLab({ name: "all", subnet: `${NET}.0/24`, hosts: LAB_HOSTS, controlAddress: CONTROL });
-  const draft = labDeployment(lab.sshKeyPath, "/nonexistent.tar");
+  const draft = loadDeploymentFile(labDeployment(lab.sshKeyPath, "/nonexistent.tar")) as OnPremDeployment;
   const plan = planCluster(buildTopology(draft));
   const bundle = await buildLabBundle(plan, LAB_HOSTS.map((h) => h.name), tmp.dir, { "lk-jwt-service": buildLkJwtServiceStandIn(tmp.dir) });
   issuePki(draft, plan.pki);
-  const stackDir = await synthAndInit(labDeployment(lab.sshKeyPath, bundle), "stack");
+  const file = labDeployment(lab.sshKeyPath, bundle);
+  const pinned = await pinHostKeys(file);
+  hostKeysOutput = pinned.output;
+  if (pinned.status !== 0) throw new Error(`npm run host-keys: ${pinned.output}`);
+  stackDir = await synthAndInit(file, "stack");
   const apply = await tofu(stackDir, "apply", "-auto-approve");
   applyOutput = apply.output;
   if (apply.status !== 0) throw new Error(applyFailure(apply.output));
@@ -93,6 +102,69 @@ afterAll(async () => {
 
 test("every host of the small scale was provisioned from the bundle", () => {
   expect(applyOutput).toMatch(/Apply complete! Resources: \d+ added, 0 changed, 0 destroyed\./);
+});
+
+test("npm run host-keys pinned each host's own key, printing its fingerprint, and the apply checked them", () => {
+  for (const h of theLab().hosts) {
+    expect(hostKeysOutput).toMatch(new RegExp(`^${h.name} ${h.address.replaceAll(".", "\\.")}: 256 SHA256:\\S+ ${h.address.replaceAll(".", "\\.")} \\(ED25519\\) NEW`, "m"));
+  }
+  const pinned = readFileSync(join(tmp.dir, "lab.known_hosts"), "utf8");
+  for (const h of theLab().hosts) expect(pinned).toContain(`${h.address} ${h.hostPublicKey}`);
+  const connections = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")).resource.null_resource as Record<string, { connection: { host: string; host_key: string } }>;
+  for (const r of Object.values(connections)) expect(r.connection.host_key).toBe(theLab().hosts.find((h) => h.address === r.connection.host)!.hostPublicKey);
+});
+
+/** Files an unprivileged user on the host could read: mode o+r, and every folder above it o+x (merged view of the overlay). */
+function worldReadableFiles(upper: string): string[] {
+  const skip = ["var/lib/matrix-platform/bundle", "usr", "var/cache/apt", "var/lib/apt", "var/lib/dpkg", "var/log/journal", "proc", "sys", "run"];
+  const modeOf = (rel: string) => {
+    for (const root of [upper, LAB_BASE_DIR]) {
+      try {
+        return statSync(join(root, rel)).mode;
+      } catch {
+        // not in this layer
+      }
+    }
+    return 0;
+  };
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const entry of readdirSync(join(upper, rel), { withFileTypes: true })) {
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      if (skip.includes(path)) continue;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile() && (modeOf(path) & 0o004) !== 0) {
+        const parents = path.split("/").slice(0, -1).map((_, i, all) => all.slice(0, i + 1).join("/"));
+        if (parents.every((p) => (modeOf(p) & 0o001) !== 0)) out.push(path);
+      }
+    }
+  };
+  walk("");
+  return out;
+}
+
+test("no generated secret appears in apply or plan output, in the encrypted state, or in any world-readable file on the hosts", async () => {
+  const secrets = [...allSecrets()].map(([name, value]) => ({ name, value }));
+  expect(secrets.length).toBeGreaterThanOrEqual(15);
+  const plan = await tofu(stackDir, "plan");
+  expect(plan.status).toBe(0);
+  const state = readFileSync(statePath, "utf8");
+  const leaks: string[] = [];
+  for (const { name, value } of secrets) {
+    if (applyOutput.includes(value)) leaks.push(`${name} in the apply output`);
+    if (plan.output.includes(value)) leaks.push(`${name} in the plan output`);
+    if (state.includes(value)) leaks.push(`${name} in the state file`);
+  }
+  let scanned = 0;
+  for (const h of theLab().hosts) {
+    for (const rel of worldReadableFiles(h.upperDir)) {
+      const text = readFileSync(join(h.upperDir, rel), "latin1");
+      scanned++;
+      for (const { name, value } of secrets) if (text.includes(value)) leaks.push(`${name} in ${h.name}:/${rel} (world-readable)`);
+    }
+  }
+  expect(scanned).toBeGreaterThan(100);
+  expect(leaks).toEqual([]);
 });
 
 test("Synapse host: the playbook (stand-in) ran on the host itself from the bundle, with the bundle's Ansible, the generated inventory and the provisioner's tags", async () => {

@@ -6,8 +6,9 @@
 // reach HAProxy's 5000/5001 exactly as Synapse would, and nothing else. A sixth host is
 // an SSH bastion outside the deployment. The last tests break things on purpose: HAProxy
 // on the VIP holder, an etcd member, and finally the Patroni leader's whole host.
+import { appendFileSync, copyFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseDeployment } from "../constructs/deployment/load";
+import { loadDeploymentFile } from "../constructs/deployment/load";
 import type { OnPremDeployment } from "../constructs/deployment/model";
 import { buildTopology } from "../constructs/topology/resolve";
 import { issuePki } from "../constructs/pki/issue";
@@ -15,7 +16,7 @@ import { planCluster } from "../constructs/plan";
 import { buildLabBundle } from "./helpers/lab-bundle";
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "../tools/lab/lab";
 import { tempDir } from "./helpers/programs";
-import { applyFailure, eventually, labStack, takeBigLabTurn } from "./helpers/lab-stack";
+import { applyFailure, eventually, LAB_KNOWN_HOSTS, labStack, takeBigLabTurn } from "./helpers/lab-stack";
 
 const NET = "10.77.1";
 const SYNAPSE = `${NET}.10`; // the control namespace
@@ -44,9 +45,11 @@ interface LabVariant {
   readonly viaBastion?: boolean;
 }
 
-function labDeployment(keyPath: string, bundle: string, variant: LabVariant = {}): OnPremDeployment {
+/** The lab's deployment file (<tmp>/<name>.yaml), as an operator writes it. */
+function labDeployment(name: string, keyPath: string, bundle: string, variant: LabVariant = {}): string {
   // The whole small-scale inventory: hosts outside the database tier are not in the lab
-  // and not targeted; they are only addresses in the firewall rules.
+  // and not targeted; they are only addresses in the firewall rules, and have no host key
+  // to pin (so they are the ones marked insecure_skip_host_key_check).
   const others = [
     ["obj1", 41, "object_store"], ["obj2", 42, "object_store"], ["obj3", 43, "object_store"], ["obj4", 44, "object_store"],
     ["turn1", 51, "turn"], ["turn2", 52, "turn"], ["rtc1", 61, "media"], ["rtc2", 62, "media"], ["mon1", 71, "monitoring"], ["backup1", 81, "backup"],
@@ -64,15 +67,16 @@ onprem:
     user: debian
     private_key_path: ${keyPath}
 ${variant.viaBastion ? `    bastion: { host: ${BASTION.address}, user: debian, private_key_path: ${keyPath} }` : ""}
+  known_hosts: ${LAB_KNOWN_HOSTS}
   bundle: ${bundle}
   pki: ${pkiDir}
   database: { synchronous_mode: true${variant.poolSize ? `, pool_size: ${variant.poolSize}` : ""} }
   hosts:
-    - { name: synapse1, address: ${SYNAPSE}, group: synapse }
+    - { name: synapse1, address: ${SYNAPSE}, group: synapse, insecure_skip_host_key_check: true }
 ${LAB_HOSTS.map((h) => `    - { name: ${h.name}, address: ${h.address}, group: ${h.name.startsWith("db") ? "database" : "load_balancer"} }`).join("\n")}
-${others.map(([n, a, g]) => `    - { name: ${n}, address: ${NET}.${a}, group: ${g} }`).join("\n")}
+${others.map(([n, a, g]) => `    - { name: ${n}, address: ${NET}.${a}, group: ${g}, insecure_skip_host_key_check: true }`).join("\n")}
 `;
-  return parseDeployment(yaml) as OnPremDeployment;
+  return writeDeployment(name, yaml);
 }
 
 const tmp = tempDir("lab-db");
@@ -85,7 +89,7 @@ const theLab = () => {
   return lab;
 };
 
-const { tofu, synthAndInit, secret } = labStack(theLab, tmp.dir);
+const { tofu, writeDeployment, pinHostKeys, synthAndInit, secret, knownHostsPath } = labStack(theLab, tmp.dir);
 
 async function psql(port: number, sql: string) {
   return theLab().runInControl("psql", ["-h", VIP, "-p", String(port), "-U", "synapse", "-d", "synapse", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql], {
@@ -94,6 +98,9 @@ async function psql(port: number, sql: string) {
 }
 
 let stackDir: string;
+/** The deployment files: v1 direct, v2 through the bastion with another pool size. */
+let v1: string;
+let v2: string;
 let applyOutput = "";
 
 beforeAll(async () => {
@@ -102,12 +109,15 @@ beforeAll(async () => {
   cleanupStaleLabs();
   const started = Date.now();
   lab = await createLab({ name: "db", subnet: `${NET}.0/24`, hosts: [...LAB_HOSTS, BASTION], controlAddress: SYNAPSE });
-  const draft = labDeployment(lab.sshKeyPath, "/nonexistent.tar");
+  const draft = loadDeploymentFile(labDeployment("draft", lab.sshKeyPath, "/nonexistent.tar")) as OnPremDeployment;
   const plan = planCluster(buildTopology(draft));
   bundle = await buildLabBundle(plan, LAB_HOSTS.map((h) => h.name), tmp.dir);
   // As the operator does once: `npm run pki` makes the internal CA and host certificates.
   issuePki(draft, plan.pki);
-  stackDir = await synthAndInit(labDeployment(lab.sshKeyPath, bundle), "v1");
+  v1 = labDeployment("v1", lab.sshKeyPath, bundle);
+  const pinned = await pinHostKeys(v1);
+  if (pinned.status !== 0) throw new Error(`npm run host-keys: ${pinned.output}`);
+  stackDir = await synthAndInit(v1, "v1");
   const apply = await tofu(stackDir, "apply", "-auto-approve", ...TARGETS);
   applyOutput = apply.output;
   if (apply.status !== 0) throw new Error(applyFailure(apply.output));
@@ -211,7 +221,13 @@ test("changing the PgBouncer pool size re-runs only the PgBouncer resources, thr
   const block = `table ip labssh { chain out { type filter hook output priority 0; ip daddr { ${LAB_HOSTS.filter((h) => h.name.startsWith("db")).map((h) => h.address).join(", ")} } tcp dport 22 reject with tcp reset; }; }`;
   expect((await theLab().runInControl("nft", ["-f", "-"], { input: block })).status).toBe(0);
   expect((await theLab().sshExec("db2", "true", "debian", { timeoutMs: 10_000 })).status).not.toBe(0);
-  const changed = await synthAndInit(labDeployment(theLab().sshKeyPath, bundle, { poolSize: 37, viaBastion: true }), "v2");
+  v2 = labDeployment("v2", theLab().sshKeyPath, bundle, { poolSize: 37, viaBastion: true });
+  // The bastion's key is pinned now (read directly); the hosts' are read through it and match.
+  const pinned = await pinHostKeys(v2);
+  expect(pinned.status).toBe(0);
+  expect(pinned.stdout).toMatch(new RegExp(`^bastion ${BASTION.address.replaceAll(".", "\\.")}: 256 SHA256:\\S+ .*NEW`, "m"));
+  for (const h of LAB_HOSTS) expect(pinned.stdout).toMatch(new RegExp(`^${h.name} ${h.address.replaceAll(".", "\\.")}: .* unchanged$`, "m"));
+  const changed = await synthAndInit(v2, "v2");
   const plan = await tofu(changed, "plan", "-detailed-exitcode", ...TARGETS);
   expect(plan.status).toBe(2);
   const replaced = [...plan.output.matchAll(/# (\S+) must be replaced/g)].map((m) => m[1]).sort();
@@ -224,6 +240,80 @@ test("changing the PgBouncer pool size re-runs only the PgBouncer resources, thr
   const bastionLog = await theLab().exec("bastion", "journalctl -u ssh.service --no-pager | grep -c 'Accepted publickey for debian'");
   expect(Number(bastionLog.stdout.trim())).toBeGreaterThanOrEqual(3);
   await theLab().runInControl("nft", ["delete", "table", "ip", "labssh"]);
+});
+
+describe("an impostor at a pinned address gets nothing", () => {
+  const KEY = "/etc/ssh/ssh_host_ed25519_key";
+  /** The impostor: the same address answering with another host key. Returns the restore. */
+  const impostorOn = async (host: string) => {
+    const swap = await theLab().exec(host, `cp ${KEY} /root/key && cp ${KEY}.pub /root/key.pub && rm -f ${KEY} ${KEY}.pub && ssh-keygen -q -t ed25519 -N '' -f ${KEY} && systemctl restart ssh.service && date +%s`);
+    expect(swap.status).toBe(0);
+    return { since: swap.stdout.trim(), restore: async () => void (await theLab().exec(host, `mv /root/key ${KEY} && mv /root/key.pub ${KEY}.pub && systemctl restart ssh.service`)) };
+  };
+  const acceptedSince = async (host: string, since: string) =>
+    Number((await theLab().exec(host, `journalctl -u ssh.service --since @${since} --no-pager | grep -c 'Accepted publickey' || true`)).stdout.trim());
+  /** The deployment's stack with a short connection timeout: OpenTofu retries a failed handshake until then (3 min). */
+  const quickStack = async (file: string, name: string) => {
+    const dir = await synthAndInit(file, name);
+    const json = join(dir, "cdk.tf.json");
+    writeFileSync(json, readFileSync(json, "utf8").replaceAll('"timeout": "3m"', '"timeout": "20s"'));
+    return dir;
+  };
+
+  test("a host: npm run host-keys reports it and keeps the pinned key; tofu apply fails before any login", async () => {
+    const { since, restore } = await impostorOn("db3");
+    try {
+      const before = readFileSync(knownHostsPath, "utf8");
+      const keys = await pinHostKeys(v1);
+      expect(keys.status).toBe(1);
+      expect(keys.stdout).toMatch(/^db3 10\.77\.1\.23: 256 SHA256:\S+ .* CHANGED: pinned SHA256:\S+: possibly an impostor; the pinned key is kept/m);
+      expect(readFileSync(knownHostsPath, "utf8")).toBe(before);
+      const apply = await tofu(await quickStack(v1, "impostor-host"), "apply", "-auto-approve", "-replace=null_resource.db3_base", "-target=null_resource.db3_base");
+      expect(apply.status).not.toBe(0);
+      expect(apply.output).toContain("knownhosts: key mismatch");
+      expect(await acceptedSince("db3", since)).toBe(0);
+    } finally {
+      await restore();
+    }
+    expect((await tofu(stackDir, "apply", "-auto-approve", "-target=null_resource.db3_base")).status).toBe(0);
+  });
+
+  test("the bastion: host-keys stops there, and tofu apply fails before logging in to it or any host behind it", async () => {
+    const { since, restore } = await impostorOn("bastion");
+    try {
+      const keys = await pinHostKeys(v2);
+      expect(keys.status).toBe(1);
+      expect(keys.stdout).toMatch(/^bastion 10\.77\.1\.5: .* CHANGED: .*possibly an impostor/m);
+      expect(keys.stdout).toContain("the hosts behind the bastion were not checked");
+      const apply = await tofu(await quickStack(v2, "impostor-bastion"), "apply", "-auto-approve", "-replace=null_resource.db2_base", "-target=null_resource.db2_base");
+      expect(apply.status).not.toBe(0);
+      expect(apply.output).toContain("knownhosts: key mismatch");
+      expect(await acceptedSince("bastion", since)).toBe(0);
+      expect(await acceptedSince("db2", since)).toBe(0);
+    } finally {
+      await restore();
+    }
+    expect((await tofu(stackDir, "apply", "-auto-approve", "-target=null_resource.db2_base")).status).toBe(0);
+  });
+});
+
+test("a bundle changed after the plan was approved is refused on the host, and nothing of it is installed", async () => {
+  const planFile = join(tmp.dir, "bundle.plan");
+  const plan = await tofu(stackDir, "plan", "-out", planFile, "-replace=null_resource.db1_bundle", "-target=null_resource.db1_bundle");
+  expect(plan.status).toBe(0);
+  const installed = () => theLab().exec("db1", "sha256sum /var/lib/matrix-platform/bundle/manifest.json; ls /var/tmp/matrix-platform-bundle.tar 2>&1");
+  const before = (await installed()).stdout;
+  copyFileSync(bundle, `${bundle}.approved`);
+  appendFileSync(bundle, "a byte changed after the approval");
+  try {
+    const apply = await tofu(stackDir, "apply", planFile);
+    expect(apply.status).not.toBe(0);
+    expect(apply.output).toMatch(/refused the uploaded bundle: its SHA-256 is [0-9a-f]{64}, the plan's is [0-9a-f]{64}/);
+    expect((await installed()).stdout).toBe(before);
+  } finally {
+    renameSync(`${bundle}.approved`, bundle);
+  }
+  expect((await tofu(stackDir, "apply", "-auto-approve", "-target=null_resource.db1_bundle")).status).toBe(0);
 });
 
 describe("failures (each breaks the cluster on purpose, in this order)", () => {

@@ -1,38 +1,84 @@
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { OnPremDeployment } from "../../constructs/deployment/model";
+import { loadDeploymentFile } from "../../constructs/deployment/load";
 import type { Lab } from "../../tools/lab/lab";
+import { ROOT } from "./examples";
 import { synthToDir } from "./synth";
 import { tofuEnv } from "./tofu";
 
-/** An on-prem stack applied to a lab by tofu in the control namespace, with local state. */
+/**
+ * An on-prem stack applied to a lab by tofu in the control namespace, as an operator does
+ * it: a deployment file whose host keys `npm run host-keys` pinned, and local state
+ * encrypted by OpenTofu with a passphrase (TF_VAR_state_passphrase).
+ */
 export interface LabStack {
-  tofu(stackDir: string, ...args: string[]): ReturnType<Lab["runInControl"]>;
-  /** Synthesizes the deployment into <tmp>/<name> (state in <tmp>/terraform.tfstate) and runs tofu init. */
-  synthAndInit(deployment: OnPremDeployment, name: string): Promise<string>;
-  /** A secret's value, read from the local state (the test is the operator here). */
+  tofu(stackDir: string, command: string, ...args: string[]): ReturnType<Lab["runInControl"]>;
+  /** Writes the deployment file <tmp>/<name>.yaml; its known_hosts is <tmp>/lab.known_hosts. */
+  writeDeployment(name: string, yaml: string): string;
+  /** `npm run host-keys -- <file>` from the control namespace. */
+  pinHostKeys(file: string): ReturnType<Lab["runInControl"]>;
+  /** Synthesizes the deployment file into <tmp>/<name> (state in <tmp>/terraform.tfstate, encrypted) and runs tofu init. */
+  synthAndInit(file: string, name: string): Promise<string>;
+  /** A secret's value, read from the state with its key (the test is the operator here). */
   secret(name: string): string;
+  /** Every generated secret by name. */
+  secrets(): ReadonlyMap<string, string>;
+  /** The state file, as it lies on the operator's disk. */
+  readonly statePath: string;
+  /** The known_hosts file the deployments use. */
+  readonly knownHostsPath: string;
 }
 
+/** The lab's deployment files name this known_hosts; writeDeployment fills in the placeholder. */
+export const LAB_KNOWN_HOSTS = "@@lab_known_hosts@@";
+
 export function labStack(lab: () => Lab, tmpDir: string): LabStack {
-  const state = join(tmpDir, "terraform.tfstate");
-  const tofu = (stackDir: string, ...args: string[]) => {
-    const env = tofuEnv();
-    return lab().runInControl(env.TOFU_BINARY!, [...args, "-no-color", "-input=false"], { cwd: stackDir, env, timeoutMs: 1_800_000 });
+  const statePath = join(tmpDir, "terraform.tfstate");
+  const knownHostsPath = join(tmpDir, "lab.known_hosts");
+  const passphrase = randomBytes(24).toString("base64");
+  const env = (): NodeJS.ProcessEnv => ({ ...tofuEnv(), TF_VAR_state_passphrase: passphrase });
+  // Flags right after the subcommand: a positional argument (a saved plan) must come last.
+  const tofu = (stackDir: string, command: string, ...args: string[]) =>
+    lab().runInControl(env().TOFU_BINARY!, [command, "-no-color", "-input=false", ...args], { cwd: stackDir, env: env(), timeoutMs: 1_800_000 });
+  let lastStack: string | undefined;
+  let secrets: Map<string, string> | undefined;
+  const allSecrets = (): ReadonlyMap<string, string> => {
+    if (!secrets) {
+      // The state is encrypted: OpenTofu decrypts it with the key (no network needed).
+      const r = spawnSync(env().TOFU_BINARY!, ["state", "pull"], { cwd: lastStack, env: env(), encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+      if (r.status !== 0) throw new Error(`tofu state pull: ${r.stderr}`);
+      const resources = JSON.parse(r.stdout).resources as { type: string; name: string; instances: { attributes: { result: string } }[] }[];
+      secrets = new Map(resources.filter((x) => x.type === "random_password").map((x) => [x.name.replace(/^secret_/, ""), x.instances[0].attributes.result]));
+    }
+    return secrets;
+  };
+  const secret = (name: string): string => {
+    const value = allSecrets().get(name);
+    if (value === undefined) throw new Error(`no secret ${name} in the state`);
+    return value;
   };
   return {
     tofu,
-    async synthAndInit(deployment, name) {
-      const dir = synthToDir({ ...deployment, backend: { type: "local", path: state } }, join(tmpDir, name));
+    statePath,
+    knownHostsPath,
+    writeDeployment(name, yaml) {
+      const file = join(tmpDir, `${name}.yaml`);
+      writeFileSync(file, yaml.replaceAll(LAB_KNOWN_HOSTS, knownHostsPath));
+      return file;
+    },
+    pinHostKeys: (file) => lab().runInControl(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "scripts/host-keys.ts"), file], { cwd: ROOT }),
+    async synthAndInit(file, name) {
+      const deployment = loadDeploymentFile(file);
+      const dir = synthToDir({ ...deployment, backend: { type: "local", path: statePath, encryption: { key: "passphrase", migrateFromUnencrypted: false } } }, join(tmpDir, name));
       const init = await tofu(dir, "init");
       if (init.status !== 0) throw new Error(`tofu init: ${init.output}`);
+      lastStack = dir;
       return dir;
     },
-    secret(name) {
-      const s = JSON.parse(readFileSync(state, "utf8"));
-      const r = s.resources.find((x: { type: string; name: string }) => x.type === "random_password" && x.name === `secret_${name}`);
-      return r.instances[0].attributes.result;
-    },
+    secret,
+    secrets: allSecrets,
   };
 }
 
