@@ -16,6 +16,7 @@ function site(): { dir: string; out: string; onprem: string; aws: string } {
   const onprem = join(dir, "onprem-poc.yaml");
   const aws = join(dir, "aws-poc.yaml");
   copyFileSync(examplePath("onprem-poc"), onprem);
+  copyFileSync(join(ROOT, "examples", `${POC}.known_hosts`), join(dir, `${POC}.known_hosts`));
   copyFileSync(examplePath("aws-poc"), aws);
   return { dir, out: join(dir, "cdktf.out"), onprem, aws };
 }
