@@ -225,5 +225,8 @@ describe("proof-of-concept stack", () => {
     const cfg = JSON.parse(fileOf(units, "/opt/matrix/element/config.json"));
     expect(cfg.default_server_config["m.homeserver"]).toEqual({ base_url: "http://chat.z3r0d3v.com/", server_name: "chat.z3r0d3v.com" });
     expect(cfg.brand).toBe("Z3r0d3v Chat");
+    // The brand's colour is a theme of its own, chosen by default.
+    expect(cfg.setting_defaults.custom_themes).toEqual([{ name: "Z3r0d3v Chat", is_dark: false, colors: { "accent-color": "#0dbd8b", "primary-color": "#0dbd8b" } }]);
+    expect(cfg.default_theme).toBe("custom-Z3r0d3v Chat");
   });
 });

@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { OnPremDeployment } from "../constructs/deployment/model";
+import { hostPlan, planCluster } from "../constructs/plan";
 import { buildTopology } from "../constructs/topology/resolve";
 import { hostUnits } from "../constructs/roles";
 import { MDAD_CHECKED_AT, MDAD_VARIABLES } from "../constructs/roles/synapse/mdad-variables";
@@ -47,6 +48,23 @@ test("Ansible reads one host in matrix_servers, with every generated variable", 
     matrix_homeserver_federation_enabled: true,
   });
   expect(vars.matrix_synapse_turn_uris).toContain("turns:10.10.5.11:5349?transport=tcp");
+});
+
+test("the deployment's branding reaches Element through the playbook's variables, whatever characters it holds", () => {
+  const vars = inventoryOf("onprem-small").hosts["chat.z3r0d3v.com"] as Record<string, unknown>;
+  expect(vars).toMatchObject({
+    matrix_client_element_brand: "Z3r0d3v Chat",
+    matrix_client_element_branding_auth_header_logo_url: "themes/element/img/logos/element-logo.svg",
+    matrix_client_element_setting_defaults_custom_themes: [{ name: "Z3r0d3v Chat", is_dark: false, colors: { "accent-color": "#0dbd8b", "primary-color": "#0dbd8b" } }],
+    matrix_client_element_default_theme: "custom-Z3r0d3v Chat",
+  });
+  const d = loadExample("onprem-small") as OnPremDeployment;
+  const odd = { ...d, branding: { brand: 'Acme: "Chat" #1', logoUrl: "https://intranet.acme.example/logo.svg?size=big&x=1", themeColor: "#123abc" } };
+  const file = hostPlan(planCluster(buildTopology(odd)), "synapse1").units.flatMap((u) => u.files).find((f) => f.path.endsWith("/vars.yml"))!;
+  const parsed = parseYaml(file.content.replace(/@@secret:[a-z_]+@@/g, "x")) as Record<string, unknown>;
+  expect(parsed.matrix_client_element_brand).toBe('Acme: "Chat" #1');
+  expect(parsed.matrix_client_element_branding_auth_header_logo_url).toBe("https://intranet.acme.example/logo.svg?size=big&x=1");
+  expect(parsed.matrix_client_element_default_theme).toBe('custom-Acme: "Chat" #1');
 });
 
 test("large differs from small only in worker counts (same variable names)", () => {

@@ -1,6 +1,7 @@
 import { PUBLIC_HOST_MARKER } from "../markers";
 import { renderTemplate } from "../template";
 import type { RoleRenderer } from "./unit";
+import { elementBranding } from "./synapse/element";
 import { commonView } from "./view";
 
 /** Container images of the proof of concept, pinned. */
@@ -56,9 +57,7 @@ export function pocView(ctx: Parameters<RoleRenderer>[0], runtime: PocRuntime = 
     images: POC_IMAGES,
     federation: t.federation,
     publicBaseUrl: `http://${t.domain ?? PUBLIC_HOST_MARKER}/`,
-    brand: t.branding.brand,
-    logoUrl: t.branding.logoUrl ?? "themes/element/img/logos/element-logo.svg",
-    themeColor: t.branding.themeColor,
+    ...elementBranding(t.branding),
   };
 }
 

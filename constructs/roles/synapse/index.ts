@@ -2,7 +2,7 @@ import { renderTemplate } from "../../template";
 import { LIVEKIT_JWT_PATH } from "../livekit";
 import { mediaStore } from "../minio";
 import { port } from "../../topology/ports";
-import { elementHostName } from "./element";
+import { elementBranding, elementHostName } from "./element";
 import { MDAD_CHECKED_AT } from "./mdad-variables";
 import { ANSIBLE_CORE_VERSION, ANSIBLE_REQUIREMENTS, ANSIBLE_VENV, INVENTORY_DIR, MDAD_REPOSITORY, PLAYBOOK_DIR, PLAYBOOK_TAGS } from "./playbook";
 import { APT_INSTALL } from "../base";
@@ -23,7 +23,7 @@ export const renderSynapse: RoleRenderer = ({ topology, host }) => {
   const turnUris = members(topology, "coturn").flatMap((m) => [`turn:${m.address}:${port("coturn.turn_udp")}?transport=udp`, `turn:${m.address}:${port("coturn.turn_tcp")}?transport=tcp`, `turns:${m.address}:${port("coturn.tls")}?transport=tcp`]);
   const rtc = members(topology, "livekit").length > 0 ? { jwtUrl: `https://${domain}${LIVEKIT_JWT_PATH}` } : undefined;
   const { playbook } = topology;
-  const vars = { ...view, registryMirror: playbook.registryMirror, scale: topology.scale, federation: topology.federation, workers: topology.workers, sshUser: host.sshUser, loadBalancers, turnUris, mdad: MDAD_CHECKED_AT, elementFqn: elementHostName(domain), mediaStore: mediaStore(topology), rtc };
+  const vars = { ...view, registryMirror: playbook.registryMirror, scale: topology.scale, federation: topology.federation, workers: topology.workers, sshUser: host.sshUser, loadBalancers, turnUris, mdad: MDAD_CHECKED_AT, elementFqn: elementHostName(domain), element: jsonValues(elementBranding(topology.branding)), mediaStore: mediaStore(topology), rtc };
   const inventory = INVENTORY_DIR;
   const activation = {
     ...view,
@@ -58,3 +58,8 @@ export const renderSynapse: RoleRenderer = ({ topology, host }) => {
     ...(playbook.run ? { playbook: true } : {}),
   };
 };
+
+/** Values as JSON strings: valid YAML scalars whatever they hold (quotes, colons, #). */
+function jsonValues<T extends Record<string, string>>(values: T): Record<keyof T, string> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, JSON.stringify(v)])) as Record<keyof T, string>;
+}

@@ -11,6 +11,7 @@ const MB = "roles/custom/matrix-base/defaults/main.yml";
 const SY = "roles/custom/matrix-synapse/defaults/main.yml";
 const GV = "group_vars/matrix_servers";
 const STATIC = "roles/custom/matrix-static-files/defaults/main.yml";
+const ELEMENT = "roles/custom/matrix-client-element/defaults/main.yml";
 const TRAEFIK = "ansible-role-traefik defaults/main.yml (checked at v3.7.6-0)";
 
 export const MDAD_VARIABLES: Readonly<Record<string, string>> = {
@@ -48,7 +49,11 @@ export const MDAD_VARIABLES: Readonly<Record<string, string>> = {
   matrix_synapse_metrics_enabled: SY,
   matrix_metrics_exposure_enabled: MB,
   matrix_server_fqn_element: MB,
-  matrix_client_element_enabled: "roles/custom/matrix-client-element/defaults/main.yml",
+  matrix_client_element_enabled: ELEMENT,
+  matrix_client_element_brand: ELEMENT,
+  matrix_client_element_branding_auth_header_logo_url: ELEMENT,
+  matrix_client_element_setting_defaults_custom_themes: ELEMENT,
+  matrix_client_element_default_theme: ELEMENT,
   matrix_synapse_ext_synapse_s3_storage_provider_enabled: SY,
   matrix_synapse_ext_synapse_s3_storage_provider_config_bucket: SY,
   matrix_synapse_ext_synapse_s3_storage_provider_config_region_name: SY,
