@@ -23,6 +23,7 @@ export const SECRET_NAMES = [
   "mdad_generic_secret",
   "form_secret",
   "rsync_backup",
+  "admin_password",
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 

@@ -133,6 +133,16 @@ describe("on-prem HA stack", () => {
     expect(Object.keys(bundled).filter((r) => bundled[r].triggers.bundle_sha256 !== undefined && !r.endsWith("_bundle"))).toEqual(["synapse1_synapse"]);
   });
 
+  test("a way in: the DNS names to create, the first admin (its password a sensitive output) and the token command", () => {
+    expect(config.output.dns_records.value).toEqual({ "chat.z3r0d3v.com": "10.10.3.100", "element.chat.z3r0d3v.com": "10.10.3.100" });
+    expect(config.output.first_admin.value).toBe("@admin:chat.z3r0d3v.com");
+    expect(config.output.first_admin_password).toEqual({ description: expect.any(String), sensitive: true, value: "${random_password.secret_admin_password.result}" });
+    expect(config.output.registration_token_command.value).toMatch(/^curl -fsS --cacert \S+\/ca\.crt -X POST .* https:\/\/chat\.z3r0d3v\.com\/_synapse\/admin\/v1\/registration_tokens\/new$/);
+    // The playbook creates the account with that password.
+    const vars = nulls.synapse1_synapse.provisioner.map((p: { file?: { content?: string } }) => p.file?.content ?? "").find((c: string) => c.includes("matrix_user_creator_users_additional"));
+    expect(vars).toContain('  - username: admin\n    initial_password: "${random_password.secret_admin_password.result}"\n    initial_type: admin\n');
+  });
+
   test("an unchanged deployment synthesizes identical JSON", () => {
     expect(synth(loadExample("onprem-small")).json).toBe(json);
   });

@@ -46,6 +46,10 @@ test("Ansible reads one host in matrix_servers, with every generated variable", 
     matrix_server_fqn_element: "element.chat.z3r0d3v.com",
     matrix_metrics_exposure_enabled: true,
     matrix_homeserver_federation_enabled: true,
+    // Registration by token only; the first admin is created by the playbook.
+    matrix_synapse_enable_registration: true,
+    matrix_synapse_registration_requires_token: true,
+    matrix_user_creator_users_additional: [{ username: "admin", initial_password: "test-admin_password", initial_type: "admin" }],
   });
   expect(vars.matrix_synapse_turn_uris).toContain("turns:10.10.5.11:5349?transport=tcp");
 });

@@ -46,7 +46,10 @@ describe("OpenTofu, offline, on every example", () => {
     expect(adds).toBeGreaterThan(0);
     expect(plan.stdout).not.toMatch(/@@secret:/);
     // The HA stacks' secrets are random_passwords: the plan shows them only as sensitive.
-    if (example !== "onprem-poc") expect(plan.stdout).toContain("random_password.secret_synapse_db will be created");
+    if (example !== "onprem-poc") {
+      expect(plan.stdout).toContain("random_password.secret_synapse_db will be created");
+      expect(plan.stdout).toMatch(/first_admin_password\s+= \(sensitive value\)/);
+    }
   });
 
   // The AWS provider cannot be built here in CI's time (README, "OpenTofu offline"); with

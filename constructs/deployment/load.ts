@@ -131,7 +131,8 @@ function awsSettings(a: NonNullable<ParsedDeployment["aws"]>): AwsSettings {
   };
 }
 
-function backendOf(b: ParsedDeployment["backend"], defaultPath: string, here: string): Backend {
+/** The backend, a local state path made absolute: beside the file, named after the deployment. */
+function backendOf(b: ParsedDeployment["backend"], name: string, here: string): Backend {
   const e = b.encryption;
   const encryption: StateEncryption | undefined = e && {
     ...(e.key === "aws_kms" ? { key: "aws_kms" as const, kmsKeyId: e.kms_key_id, region: e.region } : { key: "passphrase" as const }),
@@ -139,7 +140,7 @@ function backendOf(b: ParsedDeployment["backend"], defaultPath: string, here: st
   };
   const base =
     b.type === "local"
-      ? { type: "local" as const, path: b.path ? resolve(here, b.path) : defaultPath }
+      ? { type: "local" as const, path: resolve(here, b.path ?? `${name}.tfstate`) }
       : { type: "cloud" as const, organization: b.organization, workspace: b.workspace, ...(b.hostname ? { hostname: b.hostname } : {}) };
   return { ...base, ...(encryption ? { encryption } : {}) };
 }
@@ -178,7 +179,7 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
     federation: d.federation,
     branding: { brand: d.branding.brand, themeColor: d.branding.theme_color, ...(d.branding.logo_url ? { logoUrl: d.branding.logo_url } : {}) },
     // Local state lives beside the deployment file, never in cdktf.out (synth deletes stack folders there).
-    backend: backendOf(d.backend, resolve(here, `${d.name}.tfstate`), here),
+    backend: backendOf(d.backend, d.name, here),
     ...(source ? { source } : {}),
   };
   if (d.target === "aws") {

@@ -6,6 +6,8 @@ import { pkiPaths } from "../../constructs/pki/layout";
 import type { Role } from "../../constructs/topology/roles";
 import { roleDependencies } from "../../constructs/topology/topology";
 import { unverifiedHosts } from "../../constructs/deployment/known-hosts";
+import { FIRST_ADMIN } from "../../constructs/roles/synapse";
+import { elementHostName } from "../../constructs/roles/synapse/element";
 import { ServerNameGuard } from "../shared/server-name-guard";
 import { BundleUpload } from "./bundle-upload";
 import { RoleProvisioner } from "./role-provisioner";
@@ -59,6 +61,16 @@ export class MatrixOnPrem extends Construct {
   readonly entryAddress: string;
   /** Where users open Element and clients connect (https at the HA scales, http at poc). */
   readonly url: string;
+  /** The DNS names to create, each with the address it must resolve to. */
+  readonly dnsRecords: Readonly<Record<string, string>>;
+  /**
+   * The first admin account, created by the playbook with a generated password (a
+   * sensitive reference: shown by `tofu output`, never in a plan). Absent without a
+   * Synapse host run by the playbook.
+   */
+  readonly firstAdmin?: { readonly userId: string; readonly password: string };
+  /** Creates a one-use registration token, from the admin subnets (Synapse's admin API). */
+  readonly registrationTokenCommand?: string;
 
   constructor(scope: Construct, id: string, props: MatrixOnPremProps) {
     super(scope, id);
@@ -73,7 +85,7 @@ export class MatrixOnPrem extends Construct {
       const bundle = d.onprem.bundle ? new BundleUpload(this, `${host.name}-bundle`, { hostName: host.name, bundle: d.onprem.bundle, access }) : undefined;
       return { host, access, bundle, units, provisioned: [] as RoleProvisioner[] };
     });
-    new ClusterSecrets(this, "secrets", { names: this.plan.secrets });
+    const secrets = new ClusterSecrets(this, "secrets", { names: this.plan.secrets });
 
     const byRole = new Map<Role | "base", RoleProvisioner[]>();
     // Units are created in activation order so each can depend on the ones before it:
@@ -105,6 +117,13 @@ export class MatrixOnPrem extends Construct {
     this.domain = d.domain;
     this.entryAddress = topology.vip ?? topology.hosts[0].address;
     this.url = `${topology.scale === "poc" ? "http" : "https"}://${d.domain}/`;
+    const synapse = topology.hosts.some((h) => h.roles.includes("synapse"));
+    this.dnsRecords = Object.fromEntries([d.domain, ...(synapse ? [elementHostName(d.domain)] : [])].map((name) => [name, this.entryAddress]));
+    const adminPassword = secrets.passwords.get("admin_password");
+    if (adminPassword) {
+      this.firstAdmin = { userId: `@${FIRST_ADMIN}:${d.serverName}`, password: adminPassword.result };
+      this.registrationTokenCommand = `curl -fsS --cacert ${pkiPaths(d.onprem.pki, "").caCertificate} -X POST -H "Authorization: Bearer <the admin's access token: Element, Settings > Help & About>" -d '{"uses_allowed": 1}' ${this.url}_synapse/admin/v1/registration_tokens/new`;
+    }
   }
 }
 

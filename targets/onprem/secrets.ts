@@ -13,8 +13,12 @@ export interface ClusterSecretsProps {
  * `tofu apply -replace=random_password.secret_<name>`.
  */
 export class ClusterSecrets extends Construct {
+  /** Each secret's resource, by name. */
+  readonly passwords: ReadonlyMap<SecretName, Password>;
+
   constructor(scope: Construct, id: string, props: ClusterSecretsProps) {
     super(scope, id);
+    const passwords = new Map<SecretName, Password>();
     for (const name of props.names) {
       const password = new Password(this, name, {
         length: 40,
@@ -22,6 +26,8 @@ export class ClusterSecrets extends Construct {
         special: false,
       });
       password.overrideLogicalId(`secret_${name}`);
+      passwords.set(name, password);
     }
+    this.passwords = passwords;
   }
 }

@@ -26,5 +26,18 @@ export class OnPremStack extends TerraformStack {
       description: "Where clients reach the platform (the domain must resolve to this address)",
       value: { domain: this.platform.domain, address: this.platform.entryAddress },
     });
+    new TerraformOutput(this, "dns_records", { description: "The DNS names to create (A records) and the address each must resolve to", value: this.platform.dnsRecords });
+    const admin = this.platform.firstAdmin;
+    if (admin) {
+      new TerraformOutput(this, "first_admin", {
+        description: "The first admin account, created at apply; its password: `tofu output -raw first_admin_password` in the stack folder",
+        value: admin.userId,
+      });
+      new TerraformOutput(this, "first_admin_password", { description: "The first admin's generated password (sensitive: shown only by tofu output -raw)", value: admin.password, sensitive: true });
+      new TerraformOutput(this, "registration_token_command", {
+        description: "Creates a one-use registration token (run from the admin subnets; registration is by token only)",
+        value: this.platform.registrationTokenCommand,
+      });
+    }
   }
 }

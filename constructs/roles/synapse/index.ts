@@ -9,6 +9,9 @@ import { APT_INSTALL } from "../base";
 import type { RoleRenderer } from "../unit";
 import { commonView, members } from "../view";
 
+/** The first admin's user name (localpart): created by the playbook with a generated password. */
+export const FIRST_ADMIN = "admin";
+
 /**
  * The Synapse host: matrix-docker-ansible-deploy's inventory and vars.yml from the
  * topology, the rsync daemon the backup server pulls from, and (unless
@@ -23,7 +26,7 @@ export const renderSynapse: RoleRenderer = ({ topology, host }) => {
   const turnUris = members(topology, "coturn").flatMap((m) => [`turn:${m.address}:${port("coturn.turn_udp")}?transport=udp`, `turn:${m.address}:${port("coturn.turn_tcp")}?transport=tcp`, `turns:${m.address}:${port("coturn.tls")}?transport=tcp`]);
   const rtc = members(topology, "livekit").length > 0 ? { jwtUrl: `https://${domain}${LIVEKIT_JWT_PATH}` } : undefined;
   const { playbook } = topology;
-  const vars = { ...view, registryMirror: playbook.registryMirror, scale: topology.scale, federation: topology.federation, workers: topology.workers, sshUser: host.sshUser, loadBalancers, turnUris, mdad: MDAD_CHECKED_AT, elementFqn: elementHostName(domain), element: jsonValues(elementBranding(topology.branding)), mediaStore: mediaStore(topology), rtc };
+  const vars = { ...view, registryMirror: playbook.registryMirror, scale: topology.scale, federation: topology.federation, workers: topology.workers, sshUser: host.sshUser, loadBalancers, turnUris, mdad: MDAD_CHECKED_AT, elementFqn: elementHostName(domain), admin: { localpart: FIRST_ADMIN }, element: jsonValues(elementBranding(topology.branding)), mediaStore: mediaStore(topology), rtc };
   const inventory = INVENTORY_DIR;
   const activation = {
     ...view,
