@@ -120,7 +120,12 @@ function main(file: string): number {
   }
   const deployment: OnPremDeployment = d;
   const { bastion } = deployment.onprem;
-  const hosts: Target[] = deployment.onprem.hosts.map((h) => ({ label: h.name, name: knownHostsName(h.address, h.ssh.port), address: h.address, port: h.ssh.port }));
+  // Hosts marked insecure_skip_host_key_check need no key (and may not exist yet).
+  const skipped = deployment.onprem.hosts.filter((h) => h.ssh.hostKey.kind === "skipped");
+  if (skipped.length > 0) console.log(`not checked (insecure_skip_host_key_check): ${skipped.map((h) => h.name).join(", ")}`);
+  const hosts: Target[] = deployment.onprem.hosts
+    .filter((h) => h.ssh.hostKey.kind !== "skipped")
+    .map((h) => ({ label: h.name, name: knownHostsName(h.address, h.ssh.port), address: h.address, port: h.ssh.port }));
   const knownHostsFile = deployment.onprem.knownHosts;
   const pinned = exitOnDeploymentError(() => readPinned(knownHostsFile));
   const pinnedOf = (t: Target) => pinned.keys.get(t.name) ?? [];
@@ -128,7 +133,7 @@ function main(file: string): number {
   const tmp = mkdtempSync(join(tmpdir(), "host-keys-"));
   try {
     let offered: Map<string, HostKey[]>;
-    if (bastion) {
+    if (bastion && bastion.hostKey.kind !== "skipped") {
       const b: Target = { label: "bastion", name: knownHostsName(bastion.host, bastion.port), address: bastion.host, port: bastion.port };
       const verdict = judge(b, scanDirect([b]).get(b.name) ?? [], pinnedOf(b), tmp, added, knownHostsFile);
       if (verdict === "changed" || verdict === "unreachable") {
