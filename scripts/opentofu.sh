@@ -28,25 +28,37 @@ export CGO_ENABLED=0 GOFLAGS=-mod=mod
 log() { echo "opentofu.sh: $*" >&2; }
 
 # go install refuses modules whose go.mod has replace directives (OpenTofu's does), so
-# build inside a writable copy of the downloaded module instead.
-build_module() { # module version package output
-  local module=$1 version=$2 package=$3 output=$4 dir work
+# build inside a writable copy of the downloaded module instead (patched by an optional
+# function named as the fifth argument).
+build_module() { # module version package output [patch]
+  local module=$1 version=$2 package=$3 output=$4 patch=${5:-} dir work
   dir=$(go mod download -json "$module@$version" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
   [ -n "$dir" ] || { log "could not download $module@$version"; return 1; }
   work=$(mktemp -d "$cache/build.XXXXXX")
   cp -r "$dir/." "$work" && chmod -R u+w "$work"
+  if [ -n "$patch" ]; then (cd "$work" && "$patch"); fi
   (cd "$work" && go build -trimpath -ldflags="-s -w" -o "$output.tmp" "$package")
   mv "$output.tmp" "$output"
   rm -rf "$work"
 }
 
-tofu="$cache/bin/tofu-$TOFU_VERSION"
+# OpenTofu (up to 1.12.6 at least) checks the bastion of an SSH connection against the
+# target's host_key instead of bastion_host_key, so a pinned bastion can never be reached
+# (it fails closed). Terraform fixed the same line in hashicorp/terraform#38318 (March
+# 2026); the build applies that one-line fix. The binary's name says it is patched.
+patch_bastion_host_key() {
+  perl -0pi -e 's/(bastionConf, err = buildSSHClientConfig\(sshClientConfigOpts\{.*?hostKey:\s+connInfo\.)HostKey,/${1}BastionHostKey,/s' internal/communicator/ssh/provisioner.go
+  grep -q 'hostKey:     connInfo.BastionHostKey,' internal/communicator/ssh/provisioner.go || { log "the bastion host key patch no longer applies to OpenTofu $TOFU_VERSION"; return 1; }
+}
+
+TOFU_BUILD="$TOFU_VERSION-bastion-host-key"
+tofu="$cache/bin/tofu-$TOFU_BUILD"
 if [ ! -x "$tofu" ]; then
-  log "building OpenTofu $TOFU_VERSION (about 5 minutes on 2 cores)"
+  log "building OpenTofu $TOFU_VERSION with the bastion host key fix (about 5 minutes on 2 cores)"
   mkdir -p "$cache/bin"
-  build_module "$TOFU_MODULE" "$TOFU_VERSION" ./cmd/tofu "$tofu"
+  build_module "$TOFU_MODULE" "$TOFU_VERSION" ./cmd/tofu "$tofu" patch_bastion_host_key
 fi
-ln -sfn "tofu-$TOFU_VERSION" "$cache/bin/tofu"
+ln -sfn "tofu-$TOFU_BUILD" "$cache/bin/tofu"
 
 mirror="$cache/mirror"
 install_provider() { # name version binary

@@ -6,6 +6,7 @@
 // reach HAProxy's 5000/5001 exactly as Synapse would, and nothing else. A sixth host is
 // an SSH bastion outside the deployment. The last tests break things on purpose: HAProxy
 // on the VIP holder, an etcd member, and finally the Patroni leader's whole host.
+import { createHash } from "node:crypto";
 import { appendFileSync, copyFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadDeploymentFile } from "../constructs/deployment/load";
@@ -220,6 +221,14 @@ test("changing the PgBouncer pool size re-runs only the PgBouncer resources, thr
   // Direct SSH from the operator's machine to the database hosts is refused from here on.
   const block = `table ip labssh { chain out { type filter hook output priority 0; ip daddr { ${LAB_HOSTS.filter((h) => h.name.startsWith("db")).map((h) => h.address).join(", ")} } tcp dport 22 reject with tcp reset; }; }`;
   expect((await theLab().runInControl("nft", ["-f", "-"], { input: block })).status).toBe(0);
+  try {
+    await throughTheBastion();
+  } finally {
+    expect((await theLab().runInControl("nft", ["delete", "table", "ip", "labssh"])).status).toBe(0);
+  }
+});
+
+async function throughTheBastion(): Promise<void> {
   expect((await theLab().sshExec("db2", "true", "debian", { timeoutMs: 10_000 })).status).not.toBe(0);
   v2 = labDeployment("v2", theLab().sshKeyPath, bundle, { poolSize: 37, viaBastion: true });
   // The bastion's key is pinned now (read directly); the hosts' are read through it and match.
@@ -239,8 +248,7 @@ test("changing the PgBouncer pool size re-runs only the PgBouncer resources, thr
   expect(live.stdout.trim().split("|").slice(0, 2)).toEqual(["default_pool_size", "37"]);
   const bastionLog = await theLab().exec("bastion", "journalctl -u ssh.service --no-pager | grep -c 'Accepted publickey for debian'");
   expect(Number(bastionLog.stdout.trim())).toBeGreaterThanOrEqual(3);
-  await theLab().runInControl("nft", ["delete", "table", "ip", "labssh"]);
-});
+}
 
 describe("an impostor at a pinned address gets nothing", () => {
   const KEY = "/etc/ssh/ssh_host_ed25519_key";
@@ -297,23 +305,42 @@ describe("an impostor at a pinned address gets nothing", () => {
   });
 });
 
-test("a bundle changed after the plan was approved is refused on the host, and nothing of it is installed", async () => {
-  const planFile = join(tmp.dir, "bundle.plan");
-  const plan = await tofu(stackDir, "plan", "-out", planFile, "-replace=null_resource.db1_bundle", "-target=null_resource.db1_bundle");
-  expect(plan.status).toBe(0);
+describe("a bundle changed after the plan was approved", () => {
   const installed = () => theLab().exec("db1", "sha256sum /var/lib/matrix-platform/bundle/manifest.json; ls /var/tmp/matrix-platform-bundle.tar 2>&1");
-  const before = (await installed()).stdout;
-  copyFileSync(bundle, `${bundle}.approved`);
-  appendFileSync(bundle, "a byte changed after the approval");
-  try {
-    const apply = await tofu(stackDir, "apply", planFile);
-    expect(apply.status).not.toBe(0);
-    expect(apply.output).toMatch(/refused the uploaded bundle: its SHA-256 is [0-9a-f]{64}, the plan's is [0-9a-f]{64}/);
-    expect((await installed()).stdout).toBe(before);
-  } finally {
-    renameSync(`${bundle}.approved`, bundle);
-  }
-  expect((await tofu(stackDir, "apply", "-auto-approve", "-target=null_resource.db1_bundle")).status).toBe(0);
+
+  test("is refused by OpenTofu when it applies that plan, before anything is uploaded", async () => {
+    const planFile = join(tmp.dir, "bundle.plan");
+    const plan = await tofu(stackDir, "plan", "-out", planFile, "-replace=null_resource.db1_bundle", "-target=null_resource.db1_bundle");
+    expect(plan.status).toBe(0);
+    const before = (await installed()).stdout;
+    copyFileSync(bundle, `${bundle}.approved`);
+    appendFileSync(bundle, "a byte changed after the approval");
+    try {
+      // The trigger carries filesha256(bundle): read again at apply, it no longer matches the plan.
+      const apply = await tofu(stackDir, "apply", planFile);
+      expect(apply.status).not.toBe(0);
+      expect(apply.output.replace(/\s+/g, " ")).toContain('produced an invalid new value for .triggers["bundle_sha256"]');
+      expect((await installed()).stdout).toBe(before);
+    } finally {
+      renameSync(`${bundle}.approved`, bundle);
+    }
+    expect((await tofu(stackDir, "apply", "-auto-approve", "-target=null_resource.db1_bundle")).status).toBe(0);
+  });
+
+  test("is refused by the host when it differs on arrival from the SHA-256 the plan recorded, and nothing of it is installed", async () => {
+    // The install script exactly as db1's bundle resource uploads it, with the plan's hash of the approved bundle.
+    const resource = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")).resource.null_resource.db1_bundle;
+    const script = (resource.provisioner as { file?: { content?: string; destination: string } }[]).find((p) => p.file?.destination.endsWith("bundle-install.sh"))!.file!.content!;
+    const approved = createHash("sha256").update(readFileSync(bundle)).digest("hex");
+    const install = script.replace("${self.triggers.bundle_sha256}", approved).replace(/\$\$\{/g, "${");
+    // What arrives is not the approved bundle (its bytes do not matter: only its hash is compared first).
+    expect((await theLab().exec("db1", "printf 'not the approved bundle' >/var/tmp/matrix-platform-bundle.tar")).status).toBe(0);
+    const before = (await installed()).stdout.split("\n")[0];
+    const r = await theLab().exec("db1", "sh -s", { input: install });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`refused the uploaded bundle: its SHA-256 is [0-9a-f]{64}, the plan's is ${approved}`));
+    expect((await installed()).stdout.trim().split("\n")).toEqual([before, expect.stringContaining("No such file")]);
+  });
 });
 
 describe("failures (each breaks the cluster on purpose, in this order)", () => {
