@@ -1,4 +1,4 @@
-import type { Branding } from "../../deployment/model";
+import type { Topology } from "../../topology/topology";
 
 /**
  * Element Web's host name: matrix-docker-ansible-deploy's default, element.<domain>. It
@@ -14,7 +14,7 @@ const ELEMENT_LOGO = "themes/element/img/logos/element-logo.svg";
  * proof of concept's config.json, the playbook's variables): the brand name, the logo on
  * the login page, and a light theme in the brand's colour, chosen by default.
  */
-export function elementBranding(branding: Branding) {
+export function elementBranding(branding: Topology["branding"]) {
   return {
     brand: branding.brand,
     logoUrl: branding.logoUrl ?? ELEMENT_LOGO,
