@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseDeployment } from "../constructs/deployment/load";
 import { DeploymentError } from "../constructs/deployment/errors";
-import { editedExample, exampleText, ROOT, type ExampleName } from "./helpers/examples";
+import { editedExample, exampleText, ROOT, TSX_LOADER, type ExampleName } from "./helpers/examples";
 
 type Edit = (doc: ReturnType<typeof import("yaml").parseDocument>) => void;
 
@@ -107,7 +107,7 @@ describe("deployment file mistakes get one clear line each", () => {
 describe("main.ts refuses a broken deployment before synthesizing", () => {
   const dir = mkdtempSync(join(tmpdir(), "deploy-"));
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "main.ts"), ...args], {
+    spawnSync(process.execPath, ["--import", TSX_LOADER, join(ROOT, "main.ts"), ...args], {
       cwd: dir,
       encoding: "utf8",
       env: { ...process.env, CDKTF_OUTDIR: join(dir, "out") },

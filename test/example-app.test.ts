@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT } from "./helpers/examples";
+import { ROOT, TSX_LOADER } from "./helpers/examples";
 import { tofu, tofuEnv } from "./helpers/tofu";
 
 const out = mkdtempSync(join(tmpdir(), "example-app-"));
@@ -12,7 +12,7 @@ const stackDir = join(out, "stacks", "acme-chat");
 let config: { resource: Record<string, Record<string, unknown>>; output: Record<string, unknown>; provider: Record<string, unknown>; terraform: Record<string, any> };
 
 beforeAll(() => {
-  const r = spawnSync(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "examples/app/main.ts")], { cwd: ROOT, env: { ...process.env, CDKTF_OUTDIR: out }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--import", TSX_LOADER, join(ROOT, "examples/app/main.ts")], { cwd: ROOT, env: { ...process.env, CDKTF_OUTDIR: out }, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`the example app failed:\n${r.stdout}${r.stderr}`);
   config = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8"));
 });

@@ -11,16 +11,18 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 const ROOT = join(__dirname, "..", "..");
-const TSX = join(ROOT, "node_modules/tsx/dist/cli.mjs");
+/** As cdktf.json runs the app: node with tsx's loader, one process. */
+const TSX_LOADER = pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href;
 const runs = Number(process.argv[2] ?? 5);
 
 /** Wall time of one process, from spawn to exit, in seconds. */
 function timed(args: readonly string[]): number {
   const out = mkdtempSync(join(tmpdir(), "bench-"));
   const start = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [TSX, ...args], { cwd: ROOT, env: { ...process.env, CDKTF_OUTDIR: out }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--import", TSX_LOADER, ...args], { cwd: ROOT, env: { ...process.env, CDKTF_OUTDIR: out }, encoding: "utf8" });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   rmSync(out, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`${args.join(" ")} failed:\n${r.stderr}`);

@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseDocument } from "yaml";
 import { parseDeployment } from "../../constructs/deployment/load";
 import type { Deployment } from "../../constructs/deployment/model";
 
 export const ROOT = join(__dirname, "..", "..");
+/** `node --import <this> file.ts` runs TypeScript in one process, from any working folder (tsx's loader). */
+export const TSX_LOADER = pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href;
 export const EXAMPLES = ["aws-poc", "onprem-poc", "onprem-small", "onprem-medium", "onprem-large"] as const;
 export type ExampleName = (typeof EXAMPLES)[number];
 

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { loadDeploymentFile } from "../../constructs/deployment/load";
 import type { Lab } from "../../tools/lab/lab";
-import { ROOT } from "./examples";
+import { ROOT, TSX_LOADER } from "./examples";
 import { synthToDir } from "./synth";
 import { tofuEnv } from "./tofu";
 
@@ -68,7 +68,7 @@ export function labStack(lab: () => Lab, tmpDir: string): LabStack {
       writeFileSync(file, yaml.replaceAll(LAB_KNOWN_HOSTS, knownHostsPath));
       return file;
     },
-    pinHostKeys: (file) => lab().runInControl(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "scripts/host-keys.ts"), file], { cwd: ROOT }),
+    pinHostKeys: (file) => lab().runInControl(process.execPath, ["--import", TSX_LOADER, join(ROOT, "scripts/host-keys.ts"), file], { cwd: ROOT }),
     async synthAndInit(file, name) {
       const deployment = loadDeploymentFile(file);
       const dir = synthToDir({ ...deployment, backend: { type: "local", path: statePath, encryption: { key: "passphrase", migrateFromUnencrypted: false } } }, join(tmpDir, name));
