@@ -10,7 +10,11 @@ import type { AwsSettings, Backend, Bastion, Deployment, HostKeyCheck, Inventory
 import { deploymentSchema, onpremSchema, type ParsedDeployment } from "./schema";
 import { checkPlacement } from "./placement-rules";
 
-/** Reads, parses and validates a deployment file; throws DeploymentError on any mistake. */
+/**
+ * Reads, parses and validates a deployment file, and an on-prem deployment's known_hosts
+ * file (its pinned SSH host keys; absent is fine here, planDeployment refuses unpinned
+ * hosts); throws DeploymentError on any mistake.
+ */
 export function loadDeploymentFile(file: string): Deployment {
   let text: string;
   try {
