@@ -12,11 +12,11 @@
  * never replaced: a host that now shows another key is reported as a possible impostor and
  * the command exits 1.
  */
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exitOnDeploymentError } from "../constructs/deployment/errors";
-import { hostKeyText, knownHostsName, knownHostsText, negotiatedKey, parseKnownHosts, type HostKey } from "../constructs/deployment/known-hosts";
+import { hostKeyText, knownHostsName, knownHostsText, negotiatedKey, readKnownHostsFile, type HostKey } from "../constructs/deployment/known-hosts";
 import { loadDeploymentFile } from "../constructs/deployment/load";
 import type { OnPremDeployment, SshAccess } from "../constructs/deployment/model";
 import { run } from "../tools/programs";
@@ -43,12 +43,13 @@ function parseScan(stdout: string): Map<string, HostKey[]> {
   return found;
 }
 
-const scanArgs = (targets: readonly Target[]) => ["-T", "10", "-t", KEY_TYPES, ...targets.flatMap((t) => ["-p", String(t.port), t.address])];
+/** ssh-keyscan's arguments for one target (its -p applies to every host of a call). */
+const scanArgs = (t: Target) => ["-T", "10", "-t", KEY_TYPES, "-p", String(t.port), t.address];
 
 /** ssh-keyscan from this machine. One call per target: each may have its own port. */
 function scanDirect(targets: readonly Target[]): Map<string, HostKey[]> {
   const found = new Map<string, HostKey[]>();
-  for (const t of targets) for (const [name, keys] of parseScan(run("ssh-keyscan", scanArgs([t])).stdout)) found.set(name, keys);
+  for (const t of targets) for (const [name, keys] of parseScan(run("ssh-keyscan", scanArgs(t)).stdout)) found.set(name, keys);
   return found;
 }
 
@@ -65,7 +66,7 @@ function scanThroughBastion(targets: readonly Target[], bastion: Target, bastion
     const r = run("ssh", [
       "-o", "BatchMode=yes", ...check, "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10",
       "-p", String(access.port), ...(access.privateKeyPath ? ["-i", access.privateKeyPath.replace(/^~(?=\/)/, process.env.HOME ?? "~"), "-o", "IdentitiesOnly=yes"] : []),
-      `${access.user}@${bastion.address}`, "ssh-keyscan", ...scanArgs([t]),
+      `${access.user}@${bastion.address}`, "ssh-keyscan", ...scanArgs(t),
     ]);
     if (r.status === 255) throw new Error(`ssh to the bastion ${bastion.address} failed: ${r.stderr.trim()}`);
     for (const [name, keys] of parseScan(r.stdout)) found.set(name, keys);
@@ -78,16 +79,6 @@ function fingerprint(name: string, key: HostKey, tmp: string): string {
   const file = join(tmp, "one");
   writeFileSync(file, knownHostsText([{ name, key }]));
   return run("ssh-keygen", ["-lf", file]).stdout.trim();
-}
-
-function readPinned(file: string): { text: string; keys: ReadonlyMap<string, readonly HostKey[]> } {
-  try {
-    const text = readFileSync(file, "utf8");
-    return { text, keys: parseKnownHosts(text, file) };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { text: "", keys: new Map() };
-    throw e;
-  }
 }
 
 type Verdict = "new" | "unchanged" | "changed" | "unreachable";
@@ -131,7 +122,7 @@ function main(file: string): number {
     .filter((h) => h.ssh.hostKey.kind !== "skipped")
     .map((h) => ({ label: h.name, name: knownHostsName(h.address, h.ssh.port), address: h.address, port: h.ssh.port }));
   const knownHostsFile = deployment.onprem.knownHosts;
-  const pinned = exitOnDeploymentError(() => readPinned(knownHostsFile));
+  const pinned = exitOnDeploymentError(() => readKnownHostsFile(knownHostsFile));
   const pinnedOf = (t: Target) => pinned.keys.get(t.name) ?? [];
   const added: { name: string; key: HostKey; comment: string }[] = [];
   const tmp = mkdtempSync(join(tmpdir(), "host-keys-"));

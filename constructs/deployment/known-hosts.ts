@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { DeploymentError } from "./errors";
 import type { OnPremDeployment } from "./model";
 
@@ -54,6 +55,21 @@ export function parseKnownHosts(text: string, file: string): ReadonlyMap<string,
   });
   if (problems.length > 0) throw new DeploymentError(problems);
   return keys;
+}
+
+/**
+ * A known_hosts file's text and pinned keys; empty when the file does not exist yet
+ * (`npm run host-keys` writes it).
+ */
+export function readKnownHostsFile(file: string): { readonly text: string; readonly keys: ReadonlyMap<string, readonly HostKey[]> } {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { text: "", keys: new Map() };
+    throw new DeploymentError([`onprem.known_hosts: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? e})`]);
+  }
+  return { text, keys: parseKnownHosts(text, file) };
 }
 
 /** Renders known_hosts lines, one key per host, in the given order. */

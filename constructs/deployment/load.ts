@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { ROLE_GROUPS, ROLE_ORDER, type Role, type RoleGroup } from "../topology/roles";
 import { DeploymentError, problem } from "./errors";
 import { instanceMemoryGiB, KNOWN_FAMILIES, MIN_MEMORY_GIB } from "./instance-types";
-import { hostKeyText, knownHostsName, negotiatedKey, parseKnownHosts, type HostKey } from "./known-hosts";
+import { hostKeyText, knownHostsName, negotiatedKey, readKnownHostsFile, type HostKey } from "./known-hosts";
 import type { AwsSettings, Backend, Bastion, Deployment, HostKeyCheck, InventoryHost, OnPremDeployment, OnPremSettings, SshAccess, StateEncryption } from "./model";
 import { deploymentSchema, onpremSchema, type ParsedDeployment } from "./schema";
 import { checkPlacement } from "./placement-rules";
@@ -95,17 +95,6 @@ function sshAccess(
   return { user: override.ssh_user ?? base.user, port: base.port, useAgent, ...(key && !useAgent ? { privateKeyPath: key } : {}), hostKey };
 }
 
-/** The pinned host keys, or none when the file does not exist yet (`npm run host-keys` writes it). */
-function readKnownHosts(file: string): ReadonlyMap<string, readonly HostKey[]> {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return new Map();
-    throw new DeploymentError([`onprem.known_hosts: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? e})`]);
-  }
-  return parseKnownHosts(text, file);
-}
 
 function awsSettings(a: NonNullable<ParsedDeployment["aws"]>): AwsSettings {
   const at = (field: string) => ["aws", field];
@@ -199,7 +188,7 @@ function toDeployment(d: ParsedDeployment, source?: string): Deployment {
   const o = d.onprem;
 
   const knownHosts = resolve(here, o.known_hosts ?? `${d.name}.known_hosts`);
-  const pinned = readKnownHosts(knownHosts);
+  const pinned = readKnownHostsFile(knownHosts).keys;
   const hosts: InventoryHost[] = o.hosts.map((h, i) => {
     if (h.roles && h.group) throw new DeploymentError([problem(["onprem", "hosts", i], undefined, `has both roles and group; give one: roles lists roles, group (such as ${h.group}) is the placement rule`)]);
     if (!h.roles && !h.group) throw new DeploymentError([problem(["onprem", "hosts", i, "roles"], undefined, "is required (or a group such as database); a host must carry at least one role")]);
