@@ -24,6 +24,8 @@ export const SECRET_NAMES = [
   "form_secret",
   "rsync_backup",
   "admin_password",
+  "synapse_macaroon",
+  "synapse_redis",
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 

@@ -1,13 +1,13 @@
 // The whole small-scale cluster for real: `tofu apply` provisions all 16 hosts of an HA
 // deployment (database tier, load balancers, object store, TURN, LiveKit + Redis,
 // monitoring, backup server, Synapse host) onto lab hosts (systemd-nspawn Debian 12
-// containers, tools/lab/lab.ts) over SSH, from the offline bundle alone, MinIO, mc and
-// LiveKit included. The control namespace (tofu, and the test's clients) sits in the
-// client and admin subnets. The Synapse host gets its inventory, Docker and the rsync
-// daemon, and runs the playbook from the bundle; that playbook is a stand-in
-// (test/fixtures/playbook-stand-in): matrix-docker-ansible-deploy's roles and container
-// images cannot be fetched here, and no Docker engine runs in the lab (README). So is the
-// lk-jwt-service the bundle carries (test/fixtures/lk-jwt-service-stand-in).
+// containers, tools/lab/lab.ts) over SSH, from the offline bundle alone, MinIO, mc, LiveKit
+// and the Synapse wheelhouse included. The control namespace (tofu, and the test's clients)
+// sits in the client and admin subnets. The Synapse host is installed natively
+// (onprem.synapse.install: native): Synapse and every worker type of the scale as systemd
+// units, serving real Matrix clients (matrix-nio) over HTTPS through the VIP. The
+// lk-jwt-service the bundle carries is a stand-in (test/fixtures/lk-jwt-service-stand-in):
+// the real one cannot be had here (README).
 import { join } from "node:path";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { loadDeploymentFile } from "../constructs/deployment/load";
@@ -16,11 +16,14 @@ import { buildTopology } from "../constructs/topology/resolve";
 import { issuePki } from "../constructs/pki/issue";
 import { planCluster } from "../constructs/plan";
 import { MEDIA_BUCKET } from "../constructs/roles/minio";
-import { ANSIBLE_CORE_VERSION, ANSIBLE_VENV } from "../constructs/roles/synapse/playbook";
+import { FIRST_ADMIN } from "../constructs/roles/synapse";
+import { SYNAPSE_VERSION } from "../constructs/roles/synapse/wheelhouse";
+import { SYNAPSE_MAIN, synapseWorkerPlan } from "../constructs/topology/workers";
 import { buildLabBundle, buildLkJwtServiceStandIn } from "./helpers/lab-bundle";
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, LAB_BASE_DIR, type Lab } from "../tools/lab/lab";
 import { applyFailure, eventually, LAB_KNOWN_HOSTS, labStack, takeBigLabTurn } from "./helpers/lab-stack";
 import { tempDir } from "./helpers/programs";
+import { ROOT } from "./helpers/examples";
 
 const NET = "10.77.2";
 const CONTROL = `${NET}.5`;
@@ -42,9 +45,12 @@ const addressOf = (name: string) => LAB_HOSTS.find((h) => h.name === name)!.addr
 const tmp = tempDir("lab-cluster");
 const pkiDir = join(tmp.dir, "pki");
 
+/** Fewer workers than the small scale's preset (a lab has two cores), every type present. */
+const LAB_WORKERS = { sync: 1, generic: 1, federationSender: 1, eventPersister: 1 } as const;
+
 /** The lab's deployment file, as an operator writes it (host keys pinned by npm run host-keys). */
-function labDeployment(keyPath: string, bundle: string): string {
-  return writeDeployment("lab-all", `
+function labDeployment(keyPath: string, bundle: string, syncWorkers: number = LAB_WORKERS.sync): string {
+  return writeDeployment(syncWorkers === LAB_WORKERS.sync ? "lab-all" : `lab-all-sync${syncWorkers}`, `
 name: lab-all
 domain: ${DOMAIN}
 target: onprem
@@ -57,6 +63,9 @@ onprem:
   known_hosts: ${LAB_KNOWN_HOSTS}
   bundle: ${bundle}
   pki: ${pkiDir}
+  synapse:
+    install: native
+    workers: { sync: ${syncWorkers}, client_reader: ${LAB_WORKERS.generic}, federation_sender: ${LAB_WORKERS.federationSender}, event_persister: ${LAB_WORKERS.eventPersister} }
   hosts:
 ${HOSTS.map(([n, o, g]) => `    - { name: ${n}, address: ${NET}.${o}, group: ${g} }`).join("\n")}
 `);
@@ -71,6 +80,7 @@ const theLab = () => {
 const { tofu, writeDeployment, pinHostKeys, synthAndInit, secret, secrets: allSecrets, statePath } = labStack(theLab, tmp.dir);
 let applyOutput = "";
 let hostKeysOutput = "";
+let bundlePath = "";
 let stackDir = "";
 
 beforeAll(async () => {
@@ -81,7 +91,7 @@ beforeAll(async () => {
   lab = await createLab({ name: "all", subnet: `${NET}.0/24`, hosts: LAB_HOSTS, controlAddress: CONTROL });
   const draft = loadDeploymentFile(labDeployment(lab.sshKeyPath, "/nonexistent.tar")) as OnPremDeployment;
   const plan = planCluster(buildTopology(draft));
-  const bundle = await buildLabBundle(plan, LAB_HOSTS.map((h) => h.name), tmp.dir, { "lk-jwt-service": buildLkJwtServiceStandIn(tmp.dir) });
+  const bundle = (bundlePath = await buildLabBundle(plan, LAB_HOSTS.map((h) => h.name), tmp.dir, { "lk-jwt-service": buildLkJwtServiceStandIn(tmp.dir) }));
   issuePki(draft, plan.pki);
   const file = labDeployment(lab.sshKeyPath, bundle);
   const pinned = await pinHostKeys(file);
@@ -167,24 +177,121 @@ test("no generated secret appears in apply or plan output, in the encrypted stat
   expect(leaks).toEqual([]);
 });
 
-test("Synapse host: the playbook (stand-in) ran on the host itself from the bundle, with the bundle's Ansible, the generated inventory and the provisioner's tags", async () => {
-  const r = await theLab().exec("synapse1", "hostname; cat /var/lib/matrix-stand-in/run.ini");
-  const [hostname, ...lines] = r.stdout.trim().split("\n");
-  const run = Object.fromEntries(lines.filter((l) => l.includes(" = ")).map((l) => l.split(" = ")));
-  expect(run).toEqual({
-    ansible_core: ANSIBLE_CORE_VERSION,
-    // Lookups run on the controller, facts come from the target: the host is its own controller.
-    controller: hostname,
-    target: hostname,
-    python: `${ANSIBLE_VENV}/bin/python3`,
-    user: "root",
-    tags: "ensure-matrix-users-created,setup-all,start",
-    matrix_domain: DOMAIN,
-    matrix_server_fqn_matrix: DOMAIN,
-    federation: "False",
-    sync_workers: "4",
-    started: "yes",
+const WORKERS = synapseWorkerPlan(LAB_WORKERS);
+const synapseUnits = (workers = WORKERS) => ["matrix-synapse.service", ...workers.map((w) => `matrix-synapse-worker@${w.id}.service`)];
+
+test("Synapse: the main process and every worker type of the scale run as systemd units, from the bundle's wheelhouse", async () => {
+  const types = new Set(WORKERS.map((w) => w.type));
+  expect([...types].sort()).toEqual(["appservice", "background", "client_reader", "federation_reader", "federation_sender", "media_repository", "pusher", "room_worker", "stream_writer", "sync_worker", "user_dir"]);
+  const units = synapseUnits();
+  const r = await theLab().exec("synapse1", [`systemctl is-active ${units.join(" ")}`, `/opt/matrix-platform/synapse/bin/python -c 'import importlib.metadata as m; print(m.version("matrix-synapse"))'`, `for unit in ${units.join(" ")}; do ps -o rss= -p "$(systemctl show -p MainPID --value "$unit")"; done`].join("; "));
+  const lines = r.stdout.trim().split("\n");
+  expect(lines.slice(0, units.length)).toEqual(units.map(() => "active"));
+  expect(lines[units.length]).toBe(SYNAPSE_VERSION);
+  // Resident memory of each process, KiB.
+  const memory = lines.slice(units.length + 1).map(Number);
+  expect(memory.every((m) => m > 0)).toBe(true);
+  const started = /Synapse main process ready in (\d+) s, its (\d+) workers (\d+) s later/.exec(applyOutput);
+  expect(started?.[2]).toBe(String(WORKERS.length));
+  console.log(`lab cluster: Synapse ${SYNAPSE_VERSION}: ${units.length} processes, ${(memory.reduce((a, b) => a + b, 0) / 1024).toFixed(0)} MiB resident (main ${(memory[0] / 1024).toFixed(0)} MiB, workers ${(Math.min(...memory.slice(1)) / 1024).toFixed(0)}-${(Math.max(...memory.slice(1)) / 1024).toFixed(0)} MiB); main ready in ${started?.[1]} s, workers ${started?.[3]} s later`);
+});
+
+/** What the two users of test/clients/matrix_session.py saw. */
+interface SessionResult {
+  users: string[];
+  token_valid_after_two_uses: boolean;
+  sent: string[];
+  seen: Record<string, string[]>;
+  media: { mxc: string; sha256: string; downloaded_sha256: string };
+  turn: { status: number; username: string; password: string; uris: string[]; ttl: number };
+  directory: string[];
+  well_known: Record<string, unknown>;
+  openid: { status: number; matrix_server_name: string; has_token: boolean };
+  federation_version: { status: number; server?: { name: string; version: string } };
+}
+let session: SessionResult | undefined;
+const theSession = () => {
+  if (!session) throw new Error("the client session did not run (see its failure)");
+  return session;
+};
+
+test("real clients (matrix-nio): two users register with a token, share a room and exchange UTF-8 messages over HTTPS through the VIP", async () => {
+  const python = join(ROOT, ".cache/venv-matrix-client/bin/python");
+  const r = await theLab().runInControl(python, [join(ROOT, "test/clients/matrix_session.py"), `https://${DOMAIN}`, VIP, join(pkiDir, "ca.crt")], {
+    env: { ...process.env, MATRIX_ADMIN_USER: FIRST_ADMIN, MATRIX_ADMIN_PASSWORD: secret("admin_password") },
+    timeoutMs: 300_000,
   });
+  if (r.status !== 0) throw new Error(`matrix_session.py: ${r.output}`);
+  session = JSON.parse(r.stdout) as SessionResult;
+  const s = theSession();
+  expect(s.users.every((u) => u.endsWith(`:${DOMAIN}`))).toBe(true);
+  expect(s.seen).toEqual({ alice: s.sent, bob: s.sent });
+  expect(s.token_valid_after_two_uses).toBe(false);
+  expect(s.directory).toEqual([s.users[1]]);
+  expect(s.openid).toEqual({ status: 200, matrix_server_name: DOMAIN, has_token: true });
+  expect(s.well_known).toEqual({ "m.homeserver": { base_url: `https://${DOMAIN}` }, "org.matrix.msc4143.rtc_foci": [{ type: "livekit", livekit_service_url: `https://${DOMAIN}/livekit/jwt` }] });
+});
+
+test("media: an upload comes back byte for byte, and the object is in the MinIO bucket", async () => {
+  const { media } = theSession();
+  expect(media.downloaded_sha256).toBe(media.sha256);
+  const mediaId = media.mxc.split("/").pop()!;
+  const mc = `MC_CONFIG_DIR=/tmp/mc-synapse mc --quiet`;
+  const r = await theLab().exec("synapse1", [`${mc} alias set s3 http://${VIP}:9000 synapse '${secret("minio_synapse")}' >/dev/null`, `path=$(${mc} find s3/${MEDIA_BUCKET}/local_content --name '*${mediaId.slice(4)}')`, `echo "$path"`, `${mc} cat "$path" | sha256sum | cut -d' ' -f1`].join("\n"));
+  const [path, sum] = r.stdout.trim().split("\n");
+  expect(path).toBe(`s3/${MEDIA_BUCKET}/local_content/${mediaId.slice(0, 2)}/${mediaId.slice(2, 4)}/${mediaId.slice(4)}`);
+  expect(sum).toBe(media.sha256);
+});
+
+test("TURN: the credentials Synapse hands out (/voip/turnServer) give a relay allocation on each Coturn host", async () => {
+  const { turn } = theSession();
+  expect(turn.status).toBe(200);
+  expect(turn.uris).toEqual(expect.arrayContaining([`turn:${addressOf("turn1")}:3478?transport=udp`, `turn:${addressOf("turn2")}:3478?transport=udp`]));
+  for (const host of ["turn1", "turn2"]) {
+    const peer = theLab().runInControl("timeout", ["15", "turnutils_peer", "-L", CONTROL]);
+    await new Promise((r) => setTimeout(r, 1000));
+    const r = await theLab().runInControl("timeout", ["10", "turnutils_uclient", "-u", turn.username, "-w", turn.password, "-e", CONTROL, "-n", "5", "-L", CONTROL, addressOf(host)]);
+    expect({ host, relayed: r.output.includes("Total lost packets 0 (0.000000%)") }).toEqual({ host, relayed: true });
+    await peer;
+  }
+});
+
+test("workers: each request went to the process that serves it (from each process's own metrics)", async () => {
+  const processes = [{ id: "main", metricsPort: SYNAPSE_MAIN.metricsPort }, ...WORKERS];
+  const r = await theLab().exec("synapse1", processes.map((p) => `echo "== ${p.id}"; curl -fsS http://127.0.0.1:${p.metricsPort}/_synapse/metrics | grep '^synapse_http_server_requests_received_total'`).join("; "));
+  const served = new Map<string, Set<string>>();
+  let current = "";
+  for (const line of r.stdout.split("\n")) {
+    if (line.startsWith("== ")) served.set((current = line.slice(3)), new Set());
+    const servlet = /servlet="([^"]+)"/.exec(line)?.[1];
+    if (servlet) served.get(current)!.add(servlet);
+  }
+  console.log(`lab cluster: servlets by process: ${[...served].map(([id, s]) => `${id}: ${[...s].sort().join(" ")}`).join("; ")}`);
+  const expected: Record<string, RegExp[]> = {
+    "sync-worker-0": [/^SyncRestServlet$/],
+    "client-reader-0": [/^LoginRestServlet$/, /^RegisterRestServlet$/, /^RoomCreateRestServlet$/, /^VoipRestServlet$/],
+    "room-worker-0": [/^RoomSendEventRestServlet$/, /^JoinRoomAliasServlet$/],
+    "media-repository-0": [/Upload/, /Download/],
+    // The other processes hand it their events to persist.
+    "stream-writer-0-events": [/^ReplicationSendEventsRestServlet$/],
+    "stream-writer-1-typing": [/^RoomTypingRestServlet$/],
+    "stream-writer-4-receipts": [/^ReadMarkerRestServlet$/],
+    "user-dir-0": [/^UserDirectorySearchRestServlet$/],
+    "federation-reader-0": [/^FederationVersionServlet$/],
+  };
+  const missing = Object.entries(expected).flatMap(([id, patterns]) => patterns.filter((p) => ![...(served.get(id) ?? [])].some((s) => p.test(s))).map((p) => `${id} ${p}`));
+  expect(missing).toEqual([]);
+  // The main process answered none of what the workers serve.
+  const mainServed = [...(served.get("main") ?? [])];
+  expect(mainServed.filter((s) => Object.values(expected).flat().some((p) => p.test(s)))).toEqual([]);
+  expect(theSession().federation_version.status).toBe(200);
+});
+
+test("admin endpoints answer the admin subnets only", async () => {
+  const url = `https://${DOMAIN}/_synapse/admin/v1/server_version`;
+  const fromControl = await theLab().runInControl("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", join(pkiDir, "ca.crt"), "--resolve", `${DOMAIN}:443:${VIP}`, url]);
+  const fromClientSubnet = await theLab().exec("turn1", `curl -sS -k -o /dev/null -w '%{http_code}' --resolve ${DOMAIN}:443:${VIP} ${url}`);
+  expect({ admins: fromControl.stdout, clients: fromClientSubnet.stdout }).toEqual({ admins: "200", clients: "403" });
 });
 
 test("object store: Synapse's credentials round-trip a media file through HAProxy on the VIP", async () => {
@@ -260,22 +367,21 @@ test("Redis: when the primary is lost, the Sentinels promote the replica, LiveKi
   for (const host of ["rtc1", "rtc2"]) expect((await theLab().exec(host, "systemctl is-active livekit-server.service")).stdout.trim()).toBe("active");
 });
 
-test("monitoring: Prometheus reports every target it can reach as up", async () => {
+test("monitoring: Prometheus reports every target up, each Synapse process included", async () => {
   type Target = { labels: { job: string; instance: string }; health: string; lastError: string };
   const targets = async () => JSON.parse((await theLab().runInControl("curl", ["-fsS", `http://${addressOf("mon1")}:9090/api/v1/targets?state=active`])).stdout || '{"data":{"activeTargets":[]}}').data.activeTargets as Target[];
-  // Synapse's processes do not run here (no Docker engine): those targets are expected down.
-  const reachable = (t: Target) => t.labels.job !== "synapse";
-  const down = (ts: Target[]) => ts.filter((t) => reachable(t) && t.health !== "up").map((t) => `${t.labels.job} ${t.labels.instance}: ${t.health} ${t.lastError}`);
+  const down = (ts: Target[]) => ts.filter((t) => t.health !== "up").map((t) => `${t.labels.job} ${t.labels.instance}: ${t.health} ${t.lastError}`);
   const status = async () => {
     const ts = await targets();
     return { count: ts.length, down: down(ts) };
   };
   await eventually("every reachable target up", status, (st) => st.count > 0 && st.down.length === 0, 120);
   const all = await targets();
-  const jobs = [...new Set(all.filter(reachable).map((t) => t.labels.job))].sort();
-  expect(jobs).toEqual(["etcd", "haproxy", "livekit", "minio", "node", "patroni", "postgres", "tls"]);
+  const jobs = [...new Set(all.map((t) => t.labels.job))].sort();
+  expect(jobs).toEqual(["etcd", "haproxy", "livekit", "minio", "node", "patroni", "postgres", "synapse", "tls"]);
   expect(all.filter((t) => t.labels.job === "node")).toHaveLength(LAB_HOSTS.length);
-  expect(all.filter((t) => t.labels.job === "synapse")).toHaveLength(25);
+  // Every Synapse process, up.
+  expect(all.filter((t) => t.labels.job === "synapse").map((t) => t.labels.instance).sort()).toEqual(["synapse1:main-process", ...WORKERS.map((w) => `synapse1:${w.id}`)].sort());
 });
 
 test("backup: pgBackRest took a full backup from the cluster and `check` passes", async () => {
@@ -286,20 +392,18 @@ test("backup: pgBackRest took a full backup from the cluster and `check` passes"
   expect(check.status).toBe(0);
 });
 
-test("backup: the media pull fetches local media and the config, not remote media", async () => {
-  const seed = await theLab().exec(
-    "synapse1",
-    [
-      "set -e",
-      "mkdir -p /matrix/synapse/storage/media-store/local_content/ab /matrix/synapse/storage/media-store/remote_content/cd",
-      "echo local > /matrix/synapse/storage/media-store/local_content/ab/file",
-      "echo remote > /matrix/synapse/storage/media-store/remote_content/cd/file",
-      `echo key > /matrix/synapse/config/${DOMAIN}.signing.key`,
-    ].join("\n"),
-  );
+test("backup: the media pull fetches local media (the users' upload too) and the signing key, not remote media", async () => {
+  // A remote server's media, as a federated server would cache it.
+  const seed = await theLab().exec("synapse1", "mkdir -p /matrix/synapse/storage/media-store/remote_content/cd && echo remote > /matrix/synapse/storage/media-store/remote_content/cd/file");
   expect(seed.status).toBe(0);
-  const pull = await theLab().exec("backup1", "systemctl start matrix-media-pull.service && find /srv/backup -type f | sort");
-  expect(pull.stdout.trim().split("\n")).toEqual([`/srv/backup/media/local_content/ab/file`, `/srv/backup/synapse-config/${DOMAIN}.signing.key`]);
+  const pull = await theLab().exec("backup1", "systemctl start matrix-media-pull.service && cd /srv/backup && find . -type f | sort");
+  const files = pull.stdout.trim().split("\n");
+  const mediaId = theSession().media.mxc.split("/").pop()!;
+  expect(files).toContain(`./media/local_content/${mediaId.slice(0, 2)}/${mediaId.slice(2, 4)}/${mediaId.slice(4)}`);
+  expect(files).toContain(`./synapse-config/${DOMAIN}.signing.key`);
+  expect(files.filter((f) => f.includes("remote_content"))).toEqual([]);
+  const sums = await Promise.all([theLab().exec("synapse1", `sha256sum < /matrix/synapse/config/${DOMAIN}.signing.key`), theLab().exec("backup1", `sha256sum < /srv/backup/synapse-config/${DOMAIN}.signing.key`)]);
+  expect(sums[1].stdout).toBe(sums[0].stdout);
 });
 
 test("backup: a differential backup by its timer's unit restores into a fresh data directory, with the latest rows", async () => {
@@ -332,4 +436,25 @@ test("backup: a differential backup by its timer's unit restores into a fresh da
     { timeoutMs: 300_000 },
   );
   expect({ status: restore.status, rows: restore.stdout.trim().split("\n"), errors: restore.status === 0 ? "" : restore.output }).toEqual({ status: 0, rows: [marker], errors: "" });
+});
+
+test("a second apply with nothing changed has nothing to do", async () => {
+  const plan = await tofu(stackDir, "plan", "-detailed-exitcode");
+  expect({ status: plan.status, summary: /No changes\.|Plan: .*/.exec(plan.output)?.[0] }).toEqual({ status: 0, summary: "No changes." });
+});
+
+test("another sync worker re-provisions only the Synapse host (and Prometheus's targets), and the new worker serves", async () => {
+  const file = labDeployment(theLab().sshKeyPath, bundlePath, LAB_WORKERS.sync + 1);
+  const dir = await synthAndInit(file, "stack-sync2");
+  const plan = await tofu(dir, "plan", "-out=more-workers.plan");
+  expect(plan.status).toBe(0);
+  const show = await tofu(dir, "show", "-json", "more-workers.plan");
+  const changes = (JSON.parse(show.stdout).resource_changes as { address: string; change: { actions: string[] } }[]).filter((c) => !c.change.actions.includes("no-op") && !c.change.actions.includes("read"));
+  const rerun = changes.filter((c) => c.address.startsWith("null_resource.")).map((c) => c.address).sort();
+  expect(rerun).toEqual(["null_resource.mon1_monitoring", "null_resource.synapse1_synapse"]);
+  const apply = await tofu(dir, "apply", "more-workers.plan");
+  if (apply.status !== 0) throw new Error(applyFailure(apply.output));
+  const more = synapseWorkerPlan({ ...LAB_WORKERS, sync: LAB_WORKERS.sync + 1 });
+  const r = await theLab().exec("synapse1", `systemctl is-active ${synapseUnits(more).join(" ")}`);
+  expect(r.stdout.trim().split("\n")).toEqual(synapseUnits(more).map(() => "active"));
 });

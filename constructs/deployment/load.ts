@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ROLE_GROUPS, ROLE_ORDER, type Role, type RoleGroup } from "../topology/roles";
+import type { WorkerCounts } from "../topology/scale";
 import { DeploymentError, problem } from "./errors";
 import { instanceMemoryGiB, KNOWN_FAMILIES, MIN_MEMORY_GIB } from "./instance-types";
 import { hostKeyText, knownHostsName, negotiatedKey, readKnownHostsFile, type HostKey } from "./known-hosts";
@@ -140,9 +141,9 @@ function backendOf(b: ParsedDeployment["backend"], name: string, here: string): 
 
 type ParsedOnPrem = NonNullable<ParsedDeployment["onprem"]>;
 /** The on-prem settings that have a meaning (and a default) on any target. */
-type SharedSettings = Pick<OnPremSettings, "turnRelayPorts" | "database" | "backup" | "playbook">;
+type SharedSettings = Pick<OnPremSettings, "turnRelayPorts" | "database" | "backup" | "playbook" | "synapse">;
 
-function sharedSettings(o: Pick<ParsedOnPrem, "turn_relay_ports" | "database" | "backup" | "playbook">): SharedSettings {
+function sharedSettings(o: Pick<ParsedOnPrem, "turn_relay_ports" | "database" | "backup" | "playbook" | "synapse">): SharedSettings {
   const [lo, hi] = o.turn_relay_ports;
   if (lo > hi) throw new DeploymentError([problem(["onprem", "turn_relay_ports"], o.turn_relay_ports, "is not a range; give [lowest, highest]")]);
   return {
@@ -150,12 +151,22 @@ function sharedSettings(o: Pick<ParsedOnPrem, "turn_relay_ports" | "database" | 
     database: { synchronousMode: o.database.synchronous_mode, ...(o.database.pool_size ? { poolSize: o.database.pool_size } : {}) },
     backup: { retentionFull: o.backup.retention_full, retentionDiff: o.backup.retention_diff, mediaBandwidthKbps: o.backup.media_bandwidth_kbps },
     playbook: { run: o.playbook.run, ...(o.playbook.registry_mirror ? { registryMirror: o.playbook.registry_mirror } : {}) },
+    synapse: { install: o.synapse.install, workers: synapseWorkers(o.synapse.workers ?? {}) },
+  };
+}
+
+function synapseWorkers(w: NonNullable<ParsedOnPrem["synapse"]["workers"]>): Partial<WorkerCounts> {
+  return {
+    ...(w.sync !== undefined ? { sync: w.sync } : {}),
+    ...(w.client_reader !== undefined ? { generic: w.client_reader } : {}),
+    ...(w.federation_sender !== undefined ? { federationSender: w.federation_sender } : {}),
+    ...(w.event_persister !== undefined ? { eventPersister: w.event_persister } : {}),
   };
 }
 
 /** Those settings' defaults, from the schema: what a deployment without an onprem section gets. */
 export const SHARED_SETTINGS_DEFAULTS: SharedSettings = sharedSettings(
-  onpremSchema.pick({ turn_relay_ports: true, database: true, backup: true, playbook: true }).parse({}),
+  onpremSchema.pick({ turn_relay_ports: true, database: true, backup: true, playbook: true, synapse: true }).parse({}),
 );
 
 function toDeployment(d: ParsedDeployment, source?: string): Deployment {

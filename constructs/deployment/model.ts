@@ -1,5 +1,5 @@
 import type { Role } from "../topology/roles";
-import type { Scale } from "../topology/scale";
+import type { Scale, WorkerCounts } from "../topology/scale";
 
 /** How the provisioners check that they reached the host itself. */
 export type HostKeyCheck =
@@ -118,6 +118,15 @@ export interface PlaybookSettings {
   readonly registryMirror?: string;
 }
 
+/** Which way the Synapse host is installed. */
+export type SynapseInstall = "playbook" | "native";
+
+export interface SynapseSettings {
+  readonly install: SynapseInstall;
+  /** Worker counts that replace the scale preset's. */
+  readonly workers: Partial<WorkerCounts>;
+}
+
 export interface OnPremSettings {
   /** Absent only at the poc scale (one host, no load balancers). */
   readonly vip?: string;
@@ -131,6 +140,7 @@ export interface OnPremSettings {
   /** Where Alertmanager e-mails alerts, if anywhere. */
   readonly alerts?: AlertDelivery;
   readonly playbook: PlaybookSettings;
+  readonly synapse: SynapseSettings;
   /** Absolute path of the cluster's PKI folder: the CA and each host's certificate (constructs/pki). */
   readonly pki: string;
   /** Absolute path of the known_hosts file that pins each host's and the bastion's SSH host key. */

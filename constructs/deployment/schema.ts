@@ -11,6 +11,8 @@ const domain = (what: string) =>
   z.string().regex(DOMAIN, { error: `is not a valid ${what} (lower-case DNS name such as chat.example.com)` });
 const ipv4 = z.ipv4({ error: "is not an IPv4 address" });
 const cidr = z.cidrv4({ error: "is not an IPv4 CIDR block (such as 10.0.0.0/16)" });
+/** A Synapse worker count: every worker type of a scale keeps at least one process. */
+const workerCount = z.int({ error: "is not a whole number of workers" }).min(1, { error: "must be at least 1: every worker type of the scale must run" }).max(32, { error: "must be at most 32" });
 const port = z.int({ error: "is not a port number" }).min(1, { error: "is not a port number (1-65535)" }).max(65535, { error: "is not a port number (1-65535)" });
 
 const sshKey = {
@@ -103,6 +105,22 @@ export const onpremSchema = z.strictObject({
         .optional(),
     })
     .default({ run: true }),
+  /** How the Synapse host is installed, and its worker counts where they differ from the scale's. */
+  synapse: z
+    .strictObject({
+      /** playbook: matrix-docker-ansible-deploy (containers; needs their images). native: Synapse and its workers from the bundle's wheelhouse as systemd units, no container registry. */
+      install: z.enum(["playbook", "native"], { error: 'is not an install path; use "playbook" (matrix-docker-ansible-deploy) or "native" (wheelhouse and systemd units)' }).default("playbook"),
+      /** Fewer (or more) workers of a type than the scale's preset, such as for a lab; every type keeps at least one. */
+      workers: z
+        .strictObject({
+          sync: workerCount.optional(),
+          client_reader: workerCount.optional(),
+          federation_sender: workerCount.optional(),
+          event_persister: workerCount.optional(),
+        })
+        .optional(),
+    })
+    .default({ install: "playbook" }),
   /** The cluster's PKI folder (npm run pki); relative to this file. Default: <name>.pki beside it. */
   pki: z.string().min(1).optional(),
   /** Each host's and the bastion's SSH host key, OpenSSH known_hosts format (npm run host-keys); relative to this file. Default: <name>.known_hosts beside it. */

@@ -1,6 +1,5 @@
 import { renderTemplate } from "../template";
 import { port } from "../topology/ports";
-import { synapseConnections } from "../topology/resolve";
 import { SCALE_PRESETS } from "../topology/scale";
 import { databaseBackupSide } from "./backup";
 import { serviceTls } from "./tls";
@@ -28,7 +27,7 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
     synchronousMode: topology.database.synchronousMode,
     etcdHosts: members(topology, "etcd").map((m) => `${m.address}:${port("etcd.client")}`).join(","),
     // Synapse's pool through PgBouncer plus room for replication, backups and admins.
-    maxConnections: synapseConnections(topology.workerIds) + 50,
+    maxConnections: topology.database.synapseConnections + 50,
     sharedBuffers: `${Math.floor(memoryGiB / 4)}GB`,
     effectiveCacheSize: `${Math.floor((memoryGiB * 3) / 4)}GB`,
     pgHba: [

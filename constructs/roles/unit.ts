@@ -43,6 +43,8 @@ export interface RoleUnit {
    * wheelhouse of Ansible, and a new bundle re-runs the unit (it may carry a new playbook).
    */
   readonly playbook?: true;
+  /** Installs Synapse natively: the bundle must carry the Synapse wheelhouse. */
+  readonly synapseWheels?: true;
 }
 
 export interface RoleContext {

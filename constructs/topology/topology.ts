@@ -1,7 +1,8 @@
-import type { AlertDelivery, BackupSettings, Branding, PlaybookSettings } from "../deployment/model";
+import type { AlertDelivery, BackupSettings, Branding, PlaybookSettings, SynapseInstall } from "../deployment/model";
 import type { PortName, PortRule } from "./ports";
 import { ROLE_DEPENDENCIES, ROLE_ORDER, type Role } from "./roles";
 import type { Scale, WorkerCounts } from "./scale";
+import type { SynapseWorker } from "./workers";
 
 export interface TopologyHost {
   readonly name: string;
@@ -25,6 +26,8 @@ export interface HostPortRule {
 /** The database tier's settings, every default applied. */
 export interface ResolvedDatabaseSettings {
   readonly synchronousMode: boolean;
+  /** Connections Synapse may open: cp_max for each process the database is sized for. */
+  readonly synapseConnections: number;
   /** PgBouncer server connections per pool: the deployment's, or what Synapse opens. */
   readonly poolSize: number;
 }
@@ -62,13 +65,15 @@ export interface Topology {
   /** Where Alertmanager e-mails alerts, if anywhere. */
   readonly alerts?: AlertDelivery;
   readonly playbook: ResolvedPlaybookSettings;
+  /** How the Synapse host is installed: matrix-docker-ansible-deploy, or natively from the bundle's wheelhouse. */
+  readonly synapseInstall: SynapseInstall;
   readonly hosts: readonly TopologyHost[];
   /** The port matrix rules of the roles present, and those every host opens. */
   readonly ports: readonly PortRule[];
   /** Absent at the poc scale (a single Synapse process). */
   readonly workers?: WorkerCounts;
-  /** The Synapse worker processes by id, in start order (empty at the poc scale). */
-  readonly workerIds: readonly string[];
+  /** The Synapse worker processes, in start order (empty at the poc scale). */
+  readonly synapseWorkers: readonly SynapseWorker[];
   /** Roles the cluster carries, in activation order. */
   readonly roles: readonly Role[];
 }

@@ -9,3 +9,5 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 ensure_debian_packages lab.sh systemd-container debootstrap iproute2 openssh-client util-linux iputils-ping
 tools/lab/base-image.sh >/dev/null
+# The Matrix client the cluster lab's users run (test/clients/matrix_session.py).
+ensure_venv lab.sh .cache/venv-matrix-client "matrix-nio==0.26.0" "python -c 'import nio, aiohttp'"

@@ -40,8 +40,9 @@ export function labStack(lab: () => Lab, tmpDir: string): LabStack {
   const passphrase = randomBytes(24).toString("base64");
   const env = (): NodeJS.ProcessEnv => ({ ...tofuEnv(), TF_VAR_state_passphrase: passphrase });
   // Flags right after the subcommand: a positional argument (a saved plan) must come last.
+  // `show` reads, it never asks: it has no -input flag.
   const tofu = (stackDir: string, command: string, ...args: string[]) =>
-    lab().runInControl(env().TOFU_BINARY!, [command, "-no-color", "-input=false", ...args], { cwd: stackDir, env: env(), timeoutMs: 1_800_000 });
+    lab().runInControl(env().TOFU_BINARY!, [command, "-no-color", ...(command === "show" ? [] : ["-input=false"]), ...args], { cwd: stackDir, env: env(), timeoutMs: 1_800_000 });
   let lastStack: string | undefined;
   let secrets: Map<string, string> | undefined;
   const allSecrets = (): ReadonlyMap<string, string> => {

@@ -6,7 +6,10 @@ import { BUNDLE_BINARIES } from "./binaries";
 import { TARGET_OS, targetSuites } from "./debian";
 import { buildGoBinary } from "./go-build";
 import { bundleTarName, manifestText, type BundleManifest, type ManifestBinary } from "./manifest";
-import { checkPlaybookCheckout, stageAnsibleWheels, stagePlaybook } from "./playbook";
+import { checkPlaybookCheckout, stagePlaybook } from "./playbook";
+import { stageWheels, type Wheelhouse } from "./wheels";
+import { ANSIBLE_REQUIREMENTS } from "../../constructs/roles/synapse/playbook";
+import { SYNAPSE_REQUIREMENTS } from "../../constructs/roles/synapse/wheelhouse";
 import { writeFlatRepository, writeTar } from "./repo";
 import { checkSuppliedDeb, readSuppliedProgram, stageSuppliedProgram, type SuppliedDeb, type SuppliedProgram } from "./supplied";
 import type { BundleRequest } from "./request";
@@ -37,6 +40,8 @@ export interface BuiltBundle {
   readonly seconds: number;
 }
 
+const ANSIBLE_WHEELS: Wheelhouse = { dir: "ansible", what: "Ansible for the Synapse host", requirements: ANSIBLE_REQUIREMENTS, pinnedIn: "ANSIBLE_REQUIREMENTS (constructs/roles/synapse/playbook.ts)" };
+const SYNAPSE_WHEELS: Wheelhouse = { dir: "synapse-wheels", what: "Synapse for the native Synapse host", requirements: SYNAPSE_REQUIREMENTS, pinnedIn: "SYNAPSE_REQUIREMENTS (constructs/roles/synapse/wheelhouse.ts)", noDeps: true };
 
 /** Resolves, downloads (cached), assembles and tars the bundle of one request. */
 export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
@@ -64,7 +69,8 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
       return { file: `bin/${bin.name}`, name: bin.name, module: `${bin.module}@${bin.version}`, package: bin.package, size: statSync(path).size, sha256: sha256File(path) };
     });
     const programs = supplied.map(({ name, data }) => stageSuppliedProgram(name, data, staging));
-    const playbook = checkout ? { ansible: stageAnsibleWheels(opts.cacheDir, staging), playbook: stagePlaybook(checkout, staging) } : {};
+    const playbook = checkout ? { ansible: stageWheels(ANSIBLE_WHEELS, opts.cacheDir, staging), playbook: stagePlaybook(checkout, staging) } : {};
+    const synapse = opts.request.synapseWheels ? { synapse_wheels: stageWheels(SYNAPSE_WHEELS, opts.cacheDir, staging) } : {};
     const manifest: BundleManifest = {
       format: 1,
       deployment: opts.request.deployment,
@@ -75,13 +81,14 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
       binaries,
       ...(programs.length > 0 ? { supplied: programs } : {}),
       ...playbook,
+      ...synapse,
     };
     writeFileSync(join(staging, "manifest.json"), manifestText(manifest));
 
     mkdirSync(opts.outDir, { recursive: true });
     const file = join(opts.outDir, bundleTarName(manifest));
     const partial = `${file}.partial-${process.pid}`;
-    writeTar(staging, ["Packages", "Packages.gz", "Release", "manifest.json", ...debs.map((d) => d.file), ...(binaries.length + programs.length > 0 ? ["bin"] : []), ...(manifest.playbook ? ["ansible", "playbook"] : [])], partial);
+    writeTar(staging, ["Packages", "Packages.gz", "Release", "manifest.json", ...debs.map((d) => d.file), ...(binaries.length + programs.length > 0 ? ["bin"] : []), ...(manifest.playbook ? ["ansible", "playbook"] : []), ...(manifest.synapse_wheels ? [SYNAPSE_WHEELS.dir] : [])], partial);
     renameSync(partial, file);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { file, manifest, bytes: statSync(file).size, downloaded: downloaded.length, seconds };

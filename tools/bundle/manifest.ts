@@ -54,6 +54,8 @@ export interface BundleManifest {
   readonly ansible?: readonly ManifestFile[];
   /** The matrix-docker-ansible-deploy checkout under playbook/. */
   readonly playbook?: ManifestPlaybook;
+  /** The Synapse wheelhouse under synapse-wheels/, when the Synapse host is installed natively. */
+  readonly synapse_wheels?: readonly ManifestFile[];
 }
 
 /** The manifest as written into the bundle. */

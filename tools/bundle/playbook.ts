@@ -1,8 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse } from "yaml";
-import { ANSIBLE_REQUIREMENTS } from "../../constructs/roles/synapse/playbook";
 import { MDAD_CHECKED_AT } from "../../constructs/roles/synapse/mdad-variables";
 import { sha256 } from "../../constructs/hash";
 
@@ -11,9 +10,6 @@ import { sha256 } from "../../constructs/hash";
  * playbook checkout with its Galaxy roles (`just roles` done on a connected machine), and
  * a wheelhouse of the pinned Ansible for the hosts' Python.
  */
-
-/** Debian 12's python3: the wheels must install there, not on the machine building the bundle. */
-const HOST_PYTHON = { version: "3.11", abi: "cp311", platforms: ["manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64"] } as const;
 
 export interface ManifestFile {
   readonly file: string;
@@ -30,10 +26,7 @@ export interface ManifestPlaybook {
   readonly galaxy_roles: number;
 }
 
-/** Project name as pip normalizes it (PEP 503), from a requirement or a wheel file name. */
-const projectName = (s: string) => s.split(/==|-\d/)[0].toLowerCase().replace(/[-_.]+/g, "-");
-
-function filesUnder(dir: string): string[] {
+export function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() || e.isSymbolicLink())
     .map((e) => relative(dir, join(e.parentPath, e.name)))
@@ -83,43 +76,4 @@ export function stagePlaybook(checked: PlaybookCheckout, staging: string): Manif
 export function playbookCommitWarning(playbook: ManifestPlaybook): string | undefined {
   if (playbook.commit === MDAD_CHECKED_AT.commit) return undefined;
   return `the playbook is ${playbook.commit ?? "not a git checkout"}, not ${MDAD_CHECKED_AT.commit} (${MDAD_CHECKED_AT.date}), where vars.yml's variable names were checked: the playbook's own validation stops on a renamed one`;
-}
-
-/**
- * Downloads the pinned Ansible wheels for the hosts' Python into staging/ansible (cached by
- * the requirement set). Every wheel pip fetches must be pinned: an unpinned dependency
- * means the list in constructs/roles/synapse/playbook.ts is out of date.
- */
-export function stageAnsibleWheels(cacheDir: string, staging: string): ManifestFile[] {
-  const cache = join(cacheDir, "ansible-wheels", sha256(JSON.stringify([HOST_PYTHON, ANSIBLE_REQUIREMENTS])).slice(0, 16));
-  if (!existsSync(cache)) {
-    const partial = `${cache}.partial-${process.pid}`;
-    mkdirSync(partial, { recursive: true });
-    const args = ["-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--only-binary=:all:", "--python-version", HOST_PYTHON.version, "--implementation", "cp"];
-    const abis = [HOST_PYTHON.abi, "abi3", "none"].flatMap((abi) => ["--abi", abi]);
-    const r = spawnSync("python3", [...args, ...abis, ...HOST_PYTHON.platforms.flatMap((p) => ["--platform", p]), "-d", partial, ...ANSIBLE_REQUIREMENTS], { encoding: "utf8" });
-    if (r.status !== 0) {
-      rmSync(partial, { recursive: true, force: true });
-      throw new Error(`pip download of Ansible for the Synapse host failed (python3 with pip is needed, and the package index reachable): ${(r.stderr || String(r.error)).trim().split("\n").slice(-3).join(" ")}`);
-    }
-    const pinned = new Set(ANSIBLE_REQUIREMENTS.map(projectName));
-    const unpinned = readdirSync(partial).filter((f) => !pinned.has(projectName(f)));
-    if (unpinned.length > 0) {
-      rmSync(partial, { recursive: true, force: true });
-      throw new Error(`Ansible pulled in wheels that ANSIBLE_REQUIREMENTS does not pin: ${unpinned.join(", ")}; pin them in constructs/roles/synapse/playbook.ts`);
-    }
-    try {
-      renameSync(partial, cache);
-    } catch (e) {
-      // A concurrent build finished the same download first: its copy is the same set.
-      rmSync(partial, { recursive: true, force: true });
-      if (!existsSync(cache)) throw e;
-    }
-  }
-  const target = join(staging, "ansible");
-  cpSync(cache, target, { recursive: true });
-  return filesUnder(target).map((file) => {
-    const data = readFileSync(join(target, file));
-    return { file: `ansible/${file}`, size: data.length, sha256: sha256(data) };
-  });
 }

@@ -19,6 +19,8 @@ export interface BundleRequest {
   readonly binaries: readonly BinaryName[];
   /** A unit runs matrix-docker-ansible-deploy: the bundle carries the playbook and Ansible. */
   readonly playbook: boolean;
+  /** A unit installs Synapse natively: the bundle carries its wheelhouse. */
+  readonly synapseWheels: boolean;
 }
 
 const sortedUnique = (names: Iterable<string>): string[] => [...new Set(names)].sort();
@@ -32,5 +34,5 @@ export function bundleRequest(plan: ClusterPlan, onlyHosts?: (host: string) => b
   const hosts = chosen.map(({ host, units }) => ({ host: host.name, packages: sortedUnique(units.flatMap((u) => u.packages)) }));
   const units = chosen.flatMap((h) => h.units);
   const binaries = sortedUnique(units.flatMap((u) => u.binaries ?? [])) as BinaryName[];
-  return { deployment: plan.topology.name, hosts, packages: sortedUnique(hosts.flatMap((h) => h.packages)), binaries, playbook: units.some((u) => u.playbook) };
+  return { deployment: plan.topology.name, hosts, packages: sortedUnique(hosts.flatMap((h) => h.packages)), binaries, playbook: units.some((u) => u.playbook), synapseWheels: units.some((u) => u.synapseWheels) };
 }

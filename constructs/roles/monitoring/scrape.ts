@@ -50,7 +50,7 @@ export function scrapeConfigs(topology: Topology): ScrapeConfig[] {
   }).filter((c): c is ScrapeConfig => c !== undefined);
 
   const synapse = members(topology, "synapse")[0];
-  const processes = synapse ? [{ id: "main-process", path: "/metrics/synapse/main-process" }, ...topology.workerIds.map((id) => ({ id, path: `/metrics/synapse/worker/${id}` }))] : [];
+  const processes = synapse ? [{ id: "main-process", path: "/metrics/synapse/main-process" }, ...topology.synapseWorkers.map(({ id }) => ({ id, path: `/metrics/synapse/worker/${id}` }))] : [];
   const synapseJob: ScrapeConfig[] = synapse
     ? [
         {

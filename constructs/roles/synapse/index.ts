@@ -7,16 +7,19 @@ import { MDAD_CHECKED_AT } from "./mdad-variables";
 import { ANSIBLE_CORE_VERSION, ANSIBLE_REQUIREMENTS, ANSIBLE_VENV, INVENTORY_DIR, MDAD_REPOSITORY, PLAYBOOK_DIR, PLAYBOOK_TAGS } from "./playbook";
 import { APT_INSTALL } from "../base";
 import type { RoleRenderer } from "../unit";
+import { NATIVE_PATHS, renderNativeSynapse } from "./native";
 import { commonView, members } from "../view";
 
 /** The first admin's user name (localpart): created by the playbook with a generated password. */
 export const FIRST_ADMIN = "admin";
 
 /**
- * The Synapse host: matrix-docker-ansible-deploy's inventory and vars.yml from the
- * topology, the rsync daemon the backup server pulls from, and (unless
- * onprem.playbook.run is false) the playbook run on the host itself: from the offline
- * bundle when the deployment has one, else from upstream at the pinned commit.
+ * The Synapse host, installed one of two ways (onprem.synapse.install): playbook,
+ * matrix-docker-ansible-deploy's inventory and vars.yml from the topology and (unless
+ * onprem.playbook.run is false) the playbook run on the host itself, from the offline
+ * bundle when the deployment has one, else from upstream at the pinned commit; or native
+ * (./native.ts). Both run the model's worker plan and the rsync daemon the backup server
+ * pulls from.
  */
 export const renderSynapse: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
@@ -42,22 +45,30 @@ export const renderSynapse: RoleRenderer = ({ topology, host }) => {
     mdad: MDAD_CHECKED_AT,
   };
   const backupHosts = members(topology, "backup");
+  // What the backup server pulls: the same paths on both install paths.
+  const backupFiles = backupHosts.length > 0
+    ? [
+        { path: "/etc/rsyncd.conf", content: renderTemplate("synapse/rsyncd.conf.mustache", { ...view, backupHosts, ...NATIVE_PATHS }), mode: "0644" },
+        { path: "/etc/rsyncd.secrets", content: renderTemplate("synapse/rsyncd.secrets.mustache", {}), mode: "0600" },
+      ]
+    : [];
+  const backupSource = renderTemplate("synapse/backup-source.sh.mustache", { backupHosts, ...NATIVE_PATHS }).trimEnd();
+  const backupPackages = backupHosts.length > 0 ? ["rsync"] : [];
+  if (topology.synapseInstall === "native") {
+    const native = renderNativeSynapse({ topology, host }, { adminLocalpart: FIRST_ADMIN, turnUris, ...(rtc ? { rtc } : {}), backupSource });
+    return { name: "synapse", files: [...native.files, ...backupFiles], activate: native.activate, packages: [...native.packages, ...backupPackages], synapseWheels: true };
+  }
   return {
     name: "synapse",
     files: [
       { path: `${inventory}/hosts`, content: renderTemplate("synapse/hosts.mustache", vars), mode: "0644" },
       { path: `${inventory}/host_vars/${domain}/vars.yml`, content: renderTemplate("synapse/vars.yml.mustache", vars), mode: "0600" },
-      ...(backupHosts.length > 0
-        ? [
-            { path: "/etc/rsyncd.conf", content: renderTemplate("synapse/rsyncd.conf.mustache", { ...view, backupHosts }), mode: "0644" },
-            { path: "/etc/rsyncd.secrets", content: renderTemplate("synapse/rsyncd.secrets.mustache", {}), mode: "0600" },
-          ]
-        : []),
+      ...backupFiles,
     ],
-    activate: renderTemplate("synapse/activate.sh.mustache", { ...activation, backupHosts }),
+    activate: renderTemplate("synapse/activate.sh.mustache", { ...activation, backupSource }),
     // python3-docker: the playbook's Docker modules need the SDK; the playbook's own role
     // for it is turned off (it would reach for a package mirror).
-    packages: ["docker.io", "python3", "python3-docker", ...(playbook.run ? ["python3-venv"] : []), ...(backupHosts.length > 0 ? ["rsync"] : [])],
+    packages: ["docker.io", "python3", "python3-docker", ...(playbook.run ? ["python3-venv"] : []), ...backupPackages],
     ...(playbook.run ? { playbook: true } : {}),
   };
 };

@@ -1,0 +1,132 @@
+// The native Synapse host (onprem.synapse.install: native) as its programs read it: Synapse
+// itself (the wheelhouse's pinned version, scripts/deps/onprem-validators.sh) loads the
+// shared homeserver.yaml with each worker's file, nginx -t takes the routing, systemd
+// verifies the units; and both install paths run the one worker plan of the model.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { OnPremDeployment } from "../constructs/deployment/model";
+import { hostPlan, planCluster } from "../constructs/plan";
+import { NATIVE_PATHS } from "../constructs/roles/synapse/native";
+import { buildTopology } from "../constructs/topology/resolve";
+import { SCALE_PRESETS } from "../constructs/topology/scale";
+import { STREAMS, SYNAPSE_MAIN, synapseWorkerIds, synapseWorkerPlan } from "../constructs/topology/workers";
+import { editedExample, loadExample, ROOT } from "./helpers/examples";
+import { materializeHost } from "./helpers/host-files";
+import { run, tempDir } from "./helpers/programs";
+import { nginxTest, verifyUnits } from "./helpers/validators";
+import { parseDeployment } from "../constructs/deployment/load";
+import { examplePath } from "./helpers/examples";
+
+const tmp = tempDir("synapse-native");
+afterAll(() => tmp.remove());
+
+/** The small example with the Synapse host installed natively (and worker counts, if given). */
+function nativeSmall(workers?: Record<string, number>): OnPremDeployment {
+  const text = editedExample("onprem-small", (doc) => {
+    doc.setIn(["onprem", "synapse"], doc.createNode({ install: "native", ...(workers ? { workers } : {}) }));
+  });
+  return parseDeployment(text, examplePath("onprem-small")) as OnPremDeployment;
+}
+
+const synapseFiles = (d: OnPremDeployment) => {
+  const unit = hostPlan(planCluster(buildTopology(d)), "synapse1").units.find((u) => u.name === "synapse")!;
+  return { unit, file: (path: string) => unit.files.find((f) => f.path === path)?.content ?? "" };
+};
+
+test("both install paths run the one worker plan of the model: the playbook's counts start exactly the native path's workers", () => {
+  for (const scale of ["small", "medium", "large"] as const) {
+    const preset = SCALE_PRESETS[scale].workers;
+    const playbook = buildTopology({ ...(loadExample(`onprem-${scale}`) as OnPremDeployment) });
+    const vars = parseYaml(synapseFiles(loadExample(`onprem-${scale}`) as OnPremDeployment).file("/opt/matrix-platform/inventory/host_vars/chat.z3r0d3v.com/vars.yml"));
+    const counts = { sync: vars.matrix_synapse_workers_sync_workers_count, generic: vars.matrix_synapse_workers_client_reader_workers_count, federationSender: vars.matrix_synapse_workers_federation_sender_workers_count, eventPersister: vars.matrix_synapse_workers_stream_writer_events_stream_workers_count };
+    expect(counts).toEqual(preset);
+    const native = editedExample(`onprem-${scale}`, (doc) => doc.setIn(["onprem", "synapse"], doc.createNode({ install: "native" })));
+    const files = synapseFiles(parseDeployment(native, examplePath(`onprem-${scale}`)) as OnPremDeployment).unit.files;
+    const workerFiles = files.filter((f) => f.path.startsWith(`${NATIVE_PATHS.configDir}/workers/`)).map((f) => f.path.split("/").pop()!.replace(/\.yaml$/, ""));
+    expect(workerFiles).toEqual(synapseWorkerIds(counts));
+    expect(playbook.synapseWorkers.map((w) => w.id)).toEqual(workerFiles);
+  }
+});
+
+test("lowered worker counts keep every worker type, and leave the database sized for the scale", () => {
+  const lab = buildTopology(nativeSmall({ sync: 1, client_reader: 1, federation_sender: 1 }));
+  const full = buildTopology(loadExample("onprem-small"));
+  expect(new Set(lab.synapseWorkers.map((w) => w.type))).toEqual(new Set(full.synapseWorkers.map((w) => w.type)));
+  expect(lab.synapseWorkers.length).toBe(full.synapseWorkers.length - 3 - 1 - 1);
+  expect(lab.database).toEqual(full.database);
+});
+
+test("every process has its own loopback ports; replication listeners are the stream writers' and the main process's only", () => {
+  const plan = synapseWorkerPlan(SCALE_PRESETS.large.workers);
+  const ports = [SYNAPSE_MAIN.httpPort, SYNAPSE_MAIN.replicationPort, SYNAPSE_MAIN.metricsPort, ...plan.flatMap((w) => [w.metricsPort, ...("httpPort" in w && w.httpPort ? [w.httpPort] : []), ...(w.type === "stream_writer" ? [w.replicationPort] : [])])];
+  expect(new Set(ports).size).toBe(ports.length);
+  const { file } = synapseFiles(nativeSmall());
+  for (const w of synapseWorkerPlan(SCALE_PRESETS.small.workers)) {
+    const listeners = parseYaml(file(`${NATIVE_PATHS.configDir}/workers/${w.id}.yaml`)).worker_listeners as { bind_addresses: string[]; resources?: { names: string[] }[] }[];
+    expect(listeners.flatMap((l) => l.bind_addresses)).toEqual(listeners.map(() => "127.0.0.1"));
+    const replication = listeners.some((l) => l.resources?.some((r) => r.names.includes("replication")));
+    expect({ id: w.id, replication }).toEqual({ id: w.id, replication: w.type === "stream_writer" });
+  }
+  const homeserver = parseYaml(file(`${NATIVE_PATHS.configDir}/homeserver.yaml`));
+  expect(Object.keys(homeserver.instance_map)).toEqual(["main", ...synapseWorkerPlan(SCALE_PRESETS.small.workers).filter((w) => w.type === "stream_writer").map((w) => w.id)]);
+  expect(Object.keys(homeserver.stream_writers)).toEqual([...STREAMS]);
+  expect(homeserver.listeners.flatMap((l: { bind_addresses: string[] }) => l.bind_addresses)).toEqual(["127.0.0.1", "127.0.0.1", "127.0.0.1"]);
+});
+
+describe("Synapse loads the rendered config (python -m synapse.config, the pinned Synapse)", () => {
+  const python = join(ROOT, ".cache/venv-synapse-native/bin/python");
+  const d = nativeSmall({ sync: 2 });
+  const root = join(tmp.dir, "native");
+  const localize = (t: string) => t.replaceAll(NATIVE_PATHS.configDir, join(root, NATIVE_PATHS.configDir)).replaceAll("/matrix/synapse", join(root, "matrix/synapse"));
+  materializeHost(d, "synapse1", root, localize);
+  const key = join(root, NATIVE_PATHS.keyDir, "chat.z3r0d3v.com.signing.key");
+  mkdirSync(join(root, NATIVE_PATHS.keyDir), { recursive: true });
+  mkdirSync(join(root, NATIVE_PATHS.mediaDir), { recursive: true });
+  execFileSync(join(ROOT, ".cache/venv-synapse-native/bin/generate_signing_key"), ["-o", key]);
+  const config = join(root, NATIVE_PATHS.configDir);
+  const check = (...files: string[]) => run(python, ["-m", "synapse.config", ...files.flatMap((f) => ["-c", f])], { cwd: tmp.dir });
+
+  test("the main process's config", () => {
+    expect(check(join(config, "homeserver.yaml")).stdout).toContain("Config parses OK!");
+  });
+
+  test.each(synapseWorkerPlan({ ...SCALE_PRESETS.small.workers, sync: 2 }).map((w) => w.id))("worker %s", (id) => {
+    const r = check(join(config, "homeserver.yaml"), join(config, "workers", `${id}.yaml`));
+    expect([r.status, r.stdout.trim()]).toEqual([0, "Config parses OK!"]);
+  });
+
+  test("a stream writer missing from instance_map is refused", () => {
+    const broken = join(root, "broken.yaml");
+    require("node:fs").writeFileSync(broken, readFileSync(join(config, "homeserver.yaml"), "utf8").replace(/  stream-writer-1-typing:\n.*\n.*\n/, ""));
+    const r = check(broken);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/stream-writer-1-typing/);
+  });
+});
+
+test("nginx accepts the routing (nginx -t), and routes each endpoint to its worker, the narrow routes first", () => {
+  const conf = synapseFiles(nativeSmall()).file("/etc/nginx/conf.d/matrix-synapse.conf");
+  const r = nginxTest(conf.replaceAll("10.10.1.10:", "127.0.0.1:"), []);
+  expect([r.status, r.output]).toEqual([0, expect.stringContaining("syntax is ok")]);
+  const order = [...conf.matchAll(/proxy_pass http:\/\/(synapse_[a-z_]+);/g)].map((m) => m[1]);
+  const first = (u: string) => order.indexOf(u);
+  expect(first("synapse_stream_typing")).toBeLessThan(first("synapse_room_worker"));
+  expect(first("synapse_media_repository")).toBeLessThan(first("synapse_room_worker"));
+  expect(first("synapse_room_worker")).toBeLessThan(first("synapse_client_reader"));
+  expect(conf).toMatch(/upstream synapse_sync_worker \{\n\t# One user's requests to one worker: its caches stay warm.\n\thash \$http_authorization consistent;\n(\tserver 127\.0\.0\.1:\d+;\n){4}/);
+  expect(conf).toContain(`location = /metrics/synapse/worker/sync-worker-0 {`);
+});
+
+test("systemd verifies the main unit and the worker template unit", () => {
+  const d = nativeSmall();
+  const root = join(tmp.dir, "units");
+  const files = synapseFiles(d).unit.files.map((f) => ({ path: f.path, content: f.content, mode: f.mode }));
+  const venvPython = { path: `${NATIVE_PATHS.venv}/bin/python`, content: "#!/bin/sh\n", mode: "0755" };
+  const redisUnit = { path: "/usr/lib/systemd/system/redis-server@.service", content: "[Unit]\nDescription=Stand-in for Debian's redis-server@.service\n[Service]\nExecStart=/usr/bin/redis-server /etc/redis/redis-%i.conf\n", mode: "0644" };
+  const redis = { path: "/usr/bin/redis-server", content: "#!/bin/sh\n", mode: "0755" };
+  void root;
+  const r = verifyUnits([...files, venvPython, redisUnit, redis], ["/etc/systemd/system/matrix-synapse.service", "/etc/systemd/system/matrix-synapse-worker@sync-worker-0.service"]);
+  expect([r.status, r.output]).toEqual([0, ""]);
+});
