@@ -121,8 +121,16 @@ describe("shell scripts (shellcheck, every severity)", () => {
 
   test("every script of the on-prem roles passes shellcheck: activation, role scripts and the generated install scripts", () => {
     const small = loadExample("onprem-small") as OnPremDeployment;
-    // The Synapse host's script differs with a bundle and when the operator runs the playbook.
-    const variants = [small, { ...small, onprem: { ...small.onprem, bundle: "/srv/bundle.tar" } }, { ...small, onprem: { ...small.onprem, playbook: { run: false } } }, loadExample("onprem-poc")];
+    // The Synapse host's script differs with a bundle, when the operator runs the playbook, and when it is installed natively.
+    const native = { ...small.onprem, synapse: { install: "native" as const, workers: {} } };
+    const variants = [
+      small,
+      { ...small, onprem: { ...small.onprem, bundle: "/srv/bundle.tar" } },
+      { ...small, onprem: { ...small.onprem, playbook: { run: false } } },
+      { ...small, onprem: native },
+      { ...small, onprem: { ...native, bundle: "/srv/bundle.tar" } },
+      loadExample("onprem-poc"),
+    ];
     for (const deployment of variants) {
       const { scripts, unknownInterpreters } = onpremScripts(deployment, synth(deployment).config);
       expect(unknownInterpreters).toEqual([]);

@@ -2,17 +2,21 @@
  * The offline bundle of examples/onprem-small.yaml (the whole deployment: its Debian
  * packages with their closure, MinIO, mc and LiveKit built from the Go module proxy, and
  * the playbook stand-in with a wheelhouse of Ansible from the package index) really
- * installs on a clean Debian 12 root with no network at all:
+ * installs on a clean Debian 12 root with no network at all, and the Synapse unit runs the
+ * (stand-in) playbook there from it:
  * a copy of a debootstrapped minbase root (plus systemd, sshd, sudo), the bundle as its
  * only apt source, apt-get run in a chroot inside `unshare --net` (no interface but lo).
  * Takes about 1 minute warm, 10 minutes cold (debootstrap, downloads, Go builds).
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { buildTopology } from "../constructs/topology/resolve";
 import { planCluster } from "../constructs/plan";
-import { ANSIBLE_CORE_VERSION, ANSIBLE_REQUIREMENTS } from "../constructs/roles/synapse/playbook";
+import { ANSIBLE_CORE_VERSION, ANSIBLE_REQUIREMENTS, ANSIBLE_VENV } from "../constructs/roles/synapse/playbook";
+import type { OnPremDeployment } from "../constructs/deployment/model";
+import { SECRET_MARKER } from "../constructs/markers";
+import { hostPlan } from "../constructs/plan";
 import { sha256File } from "../constructs/hash";
 import { buildBundle, type BuiltBundle } from "../tools/bundle/build";
 import { HOST_BUNDLE_DIR, HOST_SOURCE_LINE } from "../tools/bundle/debian";
@@ -168,6 +172,41 @@ describe("offline bundle of onprem-small", () => {
     expect(r.output).toMatch(/python version = 3\.11\./);
     // The collection the playbook's roles pull images with (>= 3.6.0, its collections/requirements.yml).
     expect(r.output).toMatch(/^community\.docker\s+[3-9]\.\d+\.\d+/m);
+  });
+  test("the Synapse unit's playbook run (the stand-in) on that root: the bundle's Ansible and checkout, the generated inventory, the host as its own controller, the tags", () => {
+    requireTools();
+    const root = join(work, "root");
+    const deployment = loadExample("onprem-small") as OnPremDeployment;
+    const bundled = { ...deployment, onprem: { ...deployment.onprem, bundle: "/srv/bundle.tar" } };
+    const unit = hostPlan(planCluster(buildTopology(bundled)), "synapse1").units.find((u) => u.name === "synapse")!;
+    for (const f of unit.files) {
+      mkdirSync(join(root, dirname(f.path)), { recursive: true });
+      writeFileSync(join(root, f.path), f.content.replace(SECRET_MARKER, "test-$1"));
+    }
+    // No systemd runs in a chroot: a stub takes the rsync daemon's systemctl calls.
+    mkdirSync(join(root, "tmp/stub"), { recursive: true });
+    writeFileSync(join(root, "tmp/stub/systemctl"), "#!/bin/sh\necho \"systemctl $*\" >>/tmp/stub/calls\n", { mode: 0o755 });
+    writeFileSync(join(root, "tmp/activate.sh"), unit.activate);
+    const r = offline(root, "PATH=/tmp/stub:$PATH sh /tmp/activate.sh && echo \"host: $(hostname)\" && cat /var/lib/matrix-stand-in/run.ini /tmp/stub/calls");
+    if (r.status !== 0) throw new Error(`the Synapse unit's activation failed:\n${r.output.split("\n").slice(-30).join("\n")}`);
+    const lines = r.output.trim().split("\n");
+    const run = Object.fromEntries(lines.filter((l) => l.includes(" = ")).map((l) => l.split(" = ")));
+    const hostname = lines.find((l) => l.startsWith("host: "))!.slice("host: ".length);
+    expect(run).toEqual({
+      ansible_core: ANSIBLE_CORE_VERSION,
+      // Lookups run on the controller, facts come from the target: the host is its own controller.
+      controller: hostname,
+      target: hostname,
+      python: `${ANSIBLE_VENV}/bin/python3`,
+      user: "root",
+      tags: "ensure-matrix-users-created,setup-all,start",
+      matrix_domain: "chat.z3r0d3v.com",
+      matrix_server_fqn_matrix: "chat.z3r0d3v.com",
+      federation: "True",
+      sync_workers: "4",
+      started: "yes",
+    });
+    expect(lines).toEqual(expect.arrayContaining(["systemctl enable rsync.service", "systemctl restart rsync.service"]));
   });
 });
 
