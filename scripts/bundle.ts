@@ -3,7 +3,7 @@
  * hosts' units need plus their dependency closure for Debian 12, as a flat apt repository
  * in one tarball (see tools/bundle/).
  *
- *   npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>] [--playbook <dir>] [--lk-jwt-service <file>] [--grafana-deb <file>]
+ *   npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>] [--playbook <dir>] [--lk-jwt-service <file>] [--grafana-deb <file>] [--element-web <tarball>]
  *
  * --out       where the tarball goes (default .cache/bundle/out)
  * --baseline  leave out what hosts with this dpkg status already have (default: none, so
@@ -12,6 +12,7 @@
  *             carried with a wheelhouse of the pinned Ansible for the Synapse host
  * --lk-jwt-service  its linux amd64 release binary, for Element Call (not buildable here)
  * --grafana-deb     Grafana OSS's amd64 .deb (Debian 12 has none); its dependencies come from Debian
+ * --element-web     Element Web's release tarball, served by a natively installed Synapse host
  */
 import { join, resolve } from "node:path";
 import { loadDeployments } from "../constructs/deployment/discover";
@@ -23,7 +24,7 @@ import { playbookCommitWarning } from "../tools/bundle/playbook";
 import { bundleRequest } from "../tools/bundle/request";
 
 const ROOT = join(__dirname, "..");
-const USAGE = "usage: npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>] [--playbook <dir>] [--lk-jwt-service <file>] [--grafana-deb <file>]";
+const USAGE = "usage: npm run bundle -- <deployment.yaml> [--out <dir>] [--baseline <dpkg status file>] [--playbook <dir>] [--lk-jwt-service <file>] [--grafana-deb <file>] [--element-web <tarball>]";
 
 function fail(message: string): never {
   console.error(`error: ${message}`);
@@ -44,6 +45,7 @@ const baseline = option("--baseline");
 const playbookDir = option("--playbook");
 const lkJwtService = option("--lk-jwt-service");
 const grafanaDeb = option("--grafana-deb");
+const elementWeb = option("--element-web");
 if (args.length !== 1 || args[0].startsWith("--")) fail(USAGE);
 
 const [deployment] = exitOnDeploymentError(() => loadDeployments([resolve(args[0])]));
@@ -59,6 +61,7 @@ try {
     ...(playbookDir ? { playbookDir: resolve(playbookDir) } : {}),
     ...(lkJwtService ? { supplied: { "lk-jwt-service": resolve(lkJwtService) } } : {}),
     ...(grafanaDeb ? { suppliedDebs: { grafana: resolve(grafanaDeb) } } : {}),
+    ...(elementWeb ? { elementWeb: resolve(elementWeb) } : {}),
   });
   const { playbook, ansible } = built.manifest;
   const warning = playbook && playbookCommitWarning(playbook);

@@ -23,7 +23,7 @@ import { HOST_BUNDLE_DIR, HOST_SOURCE_LINE } from "../tools/bundle/debian";
 import { bundleRequest } from "../tools/bundle/request";
 import { minimalBookwormRoot } from "./helpers/bookworm-root";
 import { loadExample, ROOT } from "./helpers/examples";
-import { buildLkJwtServiceStandIn, PLAYBOOK_STAND_IN } from "./helpers/lab-bundle";
+import { buildLkJwtServiceStandIn, packElementWebStandIn, PLAYBOOK_STAND_IN } from "./helpers/lab-bundle";
 
 const TOOLS = ["debootstrap", "dpkg-scanpackages", "apt-get", "flock", "unshare", "chroot", "tar"];
 const MUST_INSTALL = ["patroni", "postgresql-15", "etcd-server", "pgbouncer", "haproxy", "keepalived", "nftables"];
@@ -225,6 +225,20 @@ describe("programs the operator supplies", () => {
       `--lk-jwt-service ${script}: not a Linux x86-64 executable (ELF 64-bit); bring the linux amd64 binary of element-hq/lk-jwt-service's release`,
     );
     expect(() => buildBundle({ request, outDir: join(work, "none"), cacheDir, playbookDir: PLAYBOOK_STAND_IN, supplied: { "lk-jwt-service": join(work, "absent") } })).toThrow("no such file");
+  });
+
+  test("--element-web is refused before any download: for a Synapse host that runs the playbook, and when it is not a release tarball", () => {
+    const tarball = packElementWebStandIn(work);
+    expect(() => buildBundle({ request, outDir: join(work, "none"), cacheDir, playbookDir: PLAYBOOK_STAND_IN, elementWeb: tarball })).toThrow(
+      "--element-web: the deployment's Synapse host runs matrix-docker-ansible-deploy, which serves Element Web from its own container; the tarball is for onprem.synapse.install: native",
+    );
+    const native = { ...request, synapseWheels: true };
+    const notRelease = join(work, "not-element.tar.gz");
+    expect(sh("tar", ["-czf", notRelease, "-C", ROOT, "README.md"]).status).toBe(0);
+    expect(() => buildBundle({ request: native, outDir: join(work, "none"), cacheDir, playbookDir: PLAYBOOK_STAND_IN, elementWeb: notRelease })).toThrow(
+      `--element-web ${notRelease}: no index.html, config.sample.json, version in README.md/; bring Element Web's release tarball (element-vX.Y.Z.tar.gz from element-hq/element-web's releases)`,
+    );
+    expect(() => buildBundle({ request: native, outDir: join(work, "none"), cacheDir, playbookDir: PLAYBOOK_STAND_IN, elementWeb: join(ROOT, "README.md") })).toThrow(`--element-web ${join(ROOT, "README.md")}: not a gzip tarball`);
   });
 
   test("a supplied program rides in bin/ with its SHA-256 in the manifest", () => {

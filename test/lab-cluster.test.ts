@@ -19,7 +19,7 @@ import { MEDIA_BUCKET } from "../constructs/roles/minio";
 import { FIRST_ADMIN } from "../constructs/roles/synapse";
 import { SYNAPSE_VERSION } from "../constructs/roles/synapse/wheelhouse";
 import { SYNAPSE_MAIN, synapseWorkerPlan } from "../constructs/topology/workers";
-import { buildLabBundle, buildLkJwtServiceStandIn } from "./helpers/lab-bundle";
+import { buildLabBundle, buildLkJwtServiceStandIn, packElementWebStandIn } from "./helpers/lab-bundle";
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, LAB_BASE_DIR, type Lab } from "../tools/lab/lab";
 import { applyFailure, eventually, LAB_KNOWN_HOSTS, labStack, takeBigLabTurn } from "./helpers/lab-stack";
 import { tempDir } from "./helpers/programs";
@@ -91,7 +91,7 @@ beforeAll(async () => {
   lab = await createLab({ name: "all", subnet: `${NET}.0/24`, hosts: LAB_HOSTS, controlAddress: CONTROL });
   const draft = loadDeploymentFile(labDeployment(lab.sshKeyPath, "/nonexistent.tar")) as OnPremDeployment;
   const plan = planCluster(buildTopology(draft));
-  const bundle = (bundlePath = await buildLabBundle(plan, LAB_HOSTS.map((h) => h.name), tmp.dir, { "lk-jwt-service": buildLkJwtServiceStandIn(tmp.dir) }));
+  const bundle = (bundlePath = await buildLabBundle(plan, LAB_HOSTS.map((h) => h.name), tmp.dir, { "lk-jwt-service": buildLkJwtServiceStandIn(tmp.dir) }, packElementWebStandIn(tmp.dir)));
   issuePki(draft, plan.pki);
   const file = labDeployment(lab.sshKeyPath, bundle);
   const pinned = await pinHostKeys(file);
@@ -285,6 +285,14 @@ test("workers: each request went to the process that serves it (from each proces
   const mainServed = [...(served.get("main") ?? [])];
   expect(mainServed.filter((s) => Object.values(expected).flat().some((p) => p.test(s)))).toEqual([]);
   expect(theSession().federation_version.status).toBe(200);
+});
+
+test("Element Web (the supplied release, a stand-in) is served on element.<domain> through the VIP, with the deployment's config", async () => {
+  const get = (path: string) => theLab().runInControl("curl", ["-fsS", "--cacert", join(pkiDir, "ca.crt"), "--resolve", `element.${DOMAIN}:443:${VIP}`, `https://element.${DOMAIN}${path}`]);
+  expect((await get("/")).stdout).toContain("Element Web stand-in");
+  expect((await get("/version")).stdout.trim()).toBe("v0.0.0-stand-in");
+  const config = JSON.parse((await get("/config.json")).stdout);
+  expect(config).toMatchObject({ default_server_config: { "m.homeserver": { base_url: `https://${DOMAIN}`, server_name: DOMAIN } }, disable_guests: true });
 });
 
 test("admin endpoints answer the admin subnets only", async () => {

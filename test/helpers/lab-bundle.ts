@@ -21,7 +21,15 @@ export function buildLkJwtServiceStandIn(outDir: string): string {
  * The offline bundle of exactly the lab's hosts' packages (as `npm run bundle` builds it),
  * with the stand-in playbook and any programs the lab supplies.
  */
-export async function buildLabBundle(plan: ClusterPlan, hosts: readonly string[], outDir: string, supplied: Partial<Record<SuppliedProgram, string>> = {}): Promise<string> {
+export async function buildLabBundle(plan: ClusterPlan, hosts: readonly string[], outDir: string, supplied: Partial<Record<SuppliedProgram, string>> = {}, elementWeb?: string): Promise<string> {
   const request = bundleRequest(plan, (h) => hosts.includes(h));
-  return buildBundle({ request, outDir, cacheDir: join(ROOT, ".cache", "bundle"), playbookDir: PLAYBOOK_STAND_IN, supplied }).file;
+  return buildBundle({ request, outDir, cacheDir: join(ROOT, ".cache", "bundle"), playbookDir: PLAYBOOK_STAND_IN, supplied, ...(elementWeb ? { elementWeb } : {}) }).file;
+}
+
+/** Packs the Element Web stand-in (test/fixtures/element-web-stand-in) as a release tarball into `outDir`. */
+export function packElementWebStandIn(outDir: string): string {
+  const out = join(outDir, "element-v0.0.0-stand-in.tar.gz");
+  const r = spawnSync("tar", ["-czf", out, "-C", join(ROOT, "test/fixtures/element-web-stand-in"), "element-v0.0.0-stand-in"], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`packing the Element Web stand-in failed: ${r.stderr}`);
+  return out;
 }

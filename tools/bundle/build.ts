@@ -11,7 +11,7 @@ import { stageWheels, type Wheelhouse } from "./wheels";
 import { ANSIBLE_REQUIREMENTS } from "../../constructs/roles/synapse/playbook";
 import { SYNAPSE_REQUIREMENTS } from "../../constructs/roles/synapse/wheelhouse";
 import { writeFlatRepository, writeTar } from "./repo";
-import { checkSuppliedDeb, readSuppliedProgram, stageSuppliedProgram, type SuppliedDeb, type SuppliedProgram } from "./supplied";
+import { checkElementWeb, checkSuppliedDeb, ELEMENT_WEB, readSuppliedProgram, stageElementWeb, stageSuppliedProgram, type SuppliedDeb, type SuppliedProgram } from "./supplied";
 import type { BundleRequest } from "./request";
 
 export interface BuildBundleOptions {
@@ -26,6 +26,8 @@ export interface BuildBundleOptions {
   readonly playbookDir?: string;
   /** Programs the operator brings (tools/bundle/supplied.ts), by name: their paths. */
   readonly supplied?: Partial<Readonly<Record<SuppliedProgram, string>>>;
+  /** Element Web's release tarball, for a natively installed Synapse host (tools/bundle/supplied.ts). */
+  readonly elementWeb?: string;
   /** Debian packages the operator brings (tools/bundle/supplied.ts), by name: their .deb files. */
   readonly suppliedDebs?: Partial<Readonly<Record<SuppliedDeb, string>>>;
 }
@@ -49,9 +51,13 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
   if (opts.request.playbook && opts.playbookDir === undefined) {
     throw new Error("the Synapse host runs matrix-docker-ansible-deploy from the bundle: pass --playbook <checkout> (the playbook at the pinned commit with `just roles` done; README, \"Synapse host\"), or set onprem.playbook.run: false");
   }
+  if (opts.elementWeb !== undefined && !opts.request.synapseWheels) {
+    throw new Error(`--element-web: the deployment's Synapse host runs matrix-docker-ansible-deploy, which serves Element Web from its own container; the tarball is for onprem.synapse.install: native`);
+  }
   // Before any download: a checkout that cannot run offline, or a program that cannot run
   // on the hosts, is refused at once.
   const checkout = opts.request.playbook && opts.playbookDir !== undefined ? checkPlaybookCheckout(opts.playbookDir) : undefined;
+  const elementWebVersion = opts.elementWeb !== undefined ? checkElementWeb(opts.elementWeb) : undefined;
   const supplied = (Object.entries(opts.supplied ?? {}) as [SuppliedProgram, string][]).map(([name, path]) => ({ name, data: readSuppliedProgram(name, path) }));
   const suppliedDebs = (Object.entries(opts.suppliedDebs ?? {}) as [SuppliedDeb, string][]).map(([name, path]) => {
     checkSuppliedDeb(name, path);
@@ -71,6 +77,7 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
     const programs = supplied.map(({ name, data }) => stageSuppliedProgram(name, data, staging));
     const playbook = checkout ? { ansible: stageWheels(ANSIBLE_WHEELS, opts.cacheDir, staging), playbook: stagePlaybook(checkout, staging) } : {};
     const synapse = opts.request.synapseWheels ? { synapse_wheels: stageWheels(SYNAPSE_WHEELS, opts.cacheDir, staging) } : {};
+    const elementWeb = opts.elementWeb !== undefined && elementWebVersion !== undefined ? { element_web: stageElementWeb(opts.elementWeb, elementWebVersion, staging) } : {};
     const manifest: BundleManifest = {
       format: 1,
       deployment: opts.request.deployment,
@@ -82,13 +89,14 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
       ...(programs.length > 0 ? { supplied: programs } : {}),
       ...playbook,
       ...synapse,
+      ...elementWeb,
     };
     writeFileSync(join(staging, "manifest.json"), manifestText(manifest));
 
     mkdirSync(opts.outDir, { recursive: true });
     const file = join(opts.outDir, bundleTarName(manifest));
     const partial = `${file}.partial-${process.pid}`;
-    writeTar(staging, ["Packages", "Packages.gz", "Release", "manifest.json", ...debs.map((d) => d.file), ...(binaries.length + programs.length > 0 ? ["bin"] : []), ...(manifest.playbook ? ["ansible", "playbook"] : []), ...(manifest.synapse_wheels ? [SYNAPSE_WHEELS.dir] : [])], partial);
+    writeTar(staging, ["Packages", "Packages.gz", "Release", "manifest.json", ...debs.map((d) => d.file), ...(binaries.length + programs.length > 0 ? ["bin"] : []), ...(manifest.playbook ? ["ansible", "playbook"] : []), ...(manifest.synapse_wheels ? [SYNAPSE_WHEELS.dir] : []), ...(manifest.element_web ? [ELEMENT_WEB.file] : [])], partial);
     renameSync(partial, file);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { file, manifest, bytes: statSync(file).size, downloaded: downloaded.length, seconds };

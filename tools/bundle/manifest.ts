@@ -1,5 +1,6 @@
 import { sha256 } from "../../constructs/hash";
 import type { ManifestFile, ManifestPlaybook } from "./playbook";
+import type { ManifestElementWeb } from "./supplied";
 import type { ManifestSupplied } from "./supplied";
 /** One .deb in the bundle. */
 export interface ManifestDeb {
@@ -56,6 +57,8 @@ export interface BundleManifest {
   readonly playbook?: ManifestPlaybook;
   /** The Synapse wheelhouse under synapse-wheels/, when the Synapse host is installed natively. */
   readonly synapse_wheels?: readonly ManifestFile[];
+  /** Element Web's release tarball, when the operator supplied it. */
+  readonly element_web?: ManifestElementWeb;
 }
 
 /** The manifest as written into the bundle. */

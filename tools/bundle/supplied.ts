@@ -59,3 +59,41 @@ export function stageSuppliedProgram(name: SuppliedProgram, data: Buffer, stagin
   writeFileSync(join(staging, "bin", name), data, { mode: 0o755 });
   return { name, file: `bin/${name}`, size: data.length, sha256: sha256(data) };
 }
+
+/** Element Web's release tarball: the web app the native Synapse host serves. */
+export const ELEMENT_WEB = {
+  flag: "--element-web",
+  what: "Element Web's release tarball (element-vX.Y.Z.tar.gz from element-hq/element-web's releases)",
+  /** Where the bundle carries it. */
+  file: "element-web.tar.gz",
+} as const;
+
+export interface ManifestElementWeb extends ManifestFile {
+  /** The release, from the tarball's own `version` file. */
+  readonly version: string;
+}
+
+/**
+ * Checks that `path` is an Element Web release tarball (one top folder holding index.html,
+ * config.sample.json and version); returns its release.
+ */
+export function checkElementWeb(path: string): string {
+  const flag = `${ELEMENT_WEB.flag} ${path}`;
+  if (!existsSync(path)) throw new Error(`${flag}: no such file; bring ${ELEMENT_WEB.what}`);
+  const list = spawnSync("tar", ["-tzf", path], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const entries = list.status === 0 ? list.stdout.split("\n").filter(Boolean) : [];
+  const tops = [...new Set(entries.map((e) => e.split("/")[0]))];
+  const missing = ["index.html", "config.sample.json", "version"].filter((f) => !entries.includes(`${tops[0]}/${f}`));
+  if (tops.length !== 1 || missing.length > 0) {
+    const found = list.status !== 0 ? "not a gzip tarball" : tops.length !== 1 ? `${tops.length} top-level entries` : `no ${missing.join(", ")} in ${tops[0]}/`;
+    throw new Error(`${flag}: ${found}; bring ${ELEMENT_WEB.what}`);
+  }
+  return spawnSync("tar", ["-xzOf", path, `${tops[0]}/version`], { encoding: "utf8" }).stdout.trim();
+}
+
+/** Copies a checked Element Web tarball into the staging folder. */
+export function stageElementWeb(path: string, version: string, staging: string): ManifestElementWeb {
+  const data = readFileSync(path);
+  writeFileSync(join(staging, ELEMENT_WEB.file), data);
+  return { file: ELEMENT_WEB.file, size: data.length, sha256: sha256(data), version };
+}

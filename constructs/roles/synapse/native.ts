@@ -7,6 +7,7 @@ import { APT_INSTALL } from "../base";
 import { mediaStore } from "../minio";
 import type { RenderedFile, RoleContext, RoleUnit } from "../unit";
 import { commonView } from "../view";
+import { elementBranding, elementHostName } from "./element";
 import { ROUTES } from "./routes";
 import { SYNAPSE_REQUIREMENTS, SYNAPSE_VERSION } from "./wheelhouse";
 
@@ -16,6 +17,9 @@ export const NATIVE_PATHS = {
   configDir: "/etc/matrix-synapse",
   // The playbook's data paths: the backup server's media pull is the same for both ways.
   mediaDir: "/matrix/synapse/storage/media-store",
+  /** Element Web's files, from the release tarball the bundle carries, and its rendered config. */
+  elementDir: "/var/www/element-web",
+  elementConfig: "/etc/element-web/config.json",
   keyDir: "/matrix/synapse/config",
 } as const;
 
@@ -50,7 +54,8 @@ function routing(workers: readonly SynapseWorker[]) {
  * The Synapse host without containers: Synapse and synapse-s3-storage-provider in a
  * virtualenv from the bundle's wheelhouse, the main process and one systemd unit per worker
  * of the model's worker plan, Redis for their replication, and nginx routing each endpoint
- * to its worker behind HAProxy, as Traefik does on the playbook path.
+ * to its worker behind HAProxy, as Traefik does on the playbook path, and Element Web on
+ * element.<domain> when the bundle carries its release.
  */
 export function renderNativeSynapse({ topology, host }: RoleContext, shared: NativeSynapseInputs): Pick<RoleUnit, "files" | "activate" | "packages"> {
   const view = commonView(topology, host);
@@ -103,10 +108,12 @@ export function renderNativeSynapse({ topology, host }: RoleContext, shared: Nat
     ...(topology.federation ? { server: JSON.stringify({ "m.server": `${domain}:${port("haproxy.federation")}` }) } : {}),
   };
   const metrics = [{ path: "main-process", port: SYNAPSE_MAIN.metricsPort }, ...workers.map((w) => ({ path: `worker/${w.id}`, port: w.metricsPort }))];
+  const element = { host: elementHostName(domain), dir: NATIVE_PATHS.elementDir, config: NATIVE_PATHS.elementConfig, address: host.address, port: port("synapse.web") };
   const nginx = renderTemplate("synapse/native/nginx.conf.mustache", {
     ...view,
     upstreams,
     metrics,
+    element,
     servers: [
       { purpose: "Client-server API, media, metrics: HAProxy's https entry", address: host.address, port: port("synapse.web"), web: true, wellKnown, routes: client },
       { purpose: "Federation API: HAProxy's federation entry", address: host.address, port: port("synapse.federation"), routes: federation },
@@ -125,6 +132,7 @@ export function renderNativeSynapse({ topology, host }: RoleContext, shared: Nat
     redis: REDIS,
     workerIds: workers.map((w) => w.id).join(" "),
     mainUrl: `http://127.0.0.1:${SYNAPSE_MAIN.httpPort}`,
+    elementHost: element.host,
     admin: shared.adminLocalpart,
     aptInstall: APT_INSTALL,
     backupSource: shared.backupSource,
@@ -139,6 +147,7 @@ export function renderNativeSynapse({ topology, host }: RoleContext, shared: Nat
       { path: "/etc/systemd/system/matrix-synapse-worker@.service", content: renderTemplate("synapse/native/matrix-synapse-worker@.service.mustache", unitView), mode: "0644" },
       { path: `/etc/redis/redis-${REDIS.instance}.conf`, content: renderTemplate("synapse/native/redis.conf.mustache", { ...view, redisPort: REDIS.port }), mode: "0640", owner: "redis:redis" },
       { path: "/etc/nginx/conf.d/matrix-synapse.conf", content: nginx, mode: "0644" },
+      { path: NATIVE_PATHS.elementConfig, content: renderTemplate("poc/element-config.json.mustache", { ...elementBranding(topology.branding), publicBaseUrl: `https://${domain}`, serverName: topology.serverName }), mode: "0644" },
     ],
     activate,
     packages: ["python3", "python3-venv", "nginx", "redis-server"],
