@@ -138,3 +138,18 @@ test("systemd verifies the main unit and the worker template unit", () => {
   const r = verifyUnits([...files, venvPython, redisUnit, redis], ["/etc/systemd/system/matrix-synapse.service", "/etc/systemd/system/matrix-synapse-worker@sync-worker-0.service"]);
   expect([r.status, r.output]).toEqual([0, ""]);
 });
+
+test("the deployment's branding reaches Element Web's config.json, whatever characters the brand holds", () => {
+  const text = editedExample("onprem-small", (doc) => {
+    doc.setIn(["onprem", "synapse"], doc.createNode({ install: "native" }));
+    doc.setIn(["branding"], doc.createNode({ brand: 'Acme: "Chat" #1', logo_url: "https://intranet.example/logo.svg", theme_color: "#112233" }));
+  });
+  const config = JSON.parse(synapseFiles(parseDeployment(text, examplePath("onprem-small")) as OnPremDeployment).file(NATIVE_PATHS.elementConfig));
+  expect(config).toMatchObject({
+    default_server_config: { "m.homeserver": { base_url: "https://chat.z3r0d3v.com", server_name: "chat.z3r0d3v.com" } },
+    brand: 'Acme: "Chat" #1',
+    branding: { auth_header_logo_url: "https://intranet.example/logo.svg" },
+    default_theme: 'custom-Acme: "Chat" #1',
+    setting_defaults: { custom_themes: [{ name: 'Acme: "Chat" #1', is_dark: false, colors: { "accent-color": "#112233", "primary-color": "#112233" } }] },
+  });
+});

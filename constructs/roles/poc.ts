@@ -1,7 +1,7 @@
 import { PUBLIC_HOST_MARKER } from "../markers";
 import { renderTemplate } from "../template";
 import type { RoleRenderer } from "./unit";
-import { elementBranding } from "./synapse/element";
+import { elementBranding, elementConfig } from "./synapse/element";
 import { commonView } from "./view";
 
 /** Container images of the proof of concept, pinned. */
@@ -72,7 +72,7 @@ export const renderPoc: RoleRenderer = (ctx) => {
       { path: `${r}/synapse/log.config`, content: renderTemplate("poc/log.config.mustache", view), mode: "0644" },
       { path: `${r}/nginx/matrix.conf`, content: renderTemplate("poc/nginx.conf.mustache", view), mode: "0644" },
       { path: `${r}/nginx/well-known/client`, content: renderTemplate("poc/well-known-client.mustache", view), mode: "0644" },
-      { path: `${r}/element/config.json`, content: renderTemplate("poc/element-config.json.mustache", view), mode: "0644" },
+      { path: `${r}/element/config.json`, content: elementConfig(ctx.topology.branding, view.publicBaseUrl, ctx.topology.serverName), mode: "0644" },
       { path: "/etc/systemd/system/matrix-stack.service", content: renderTemplate("poc/matrix-stack.service.mustache", view), mode: "0644" },
     ],
     activate: renderTemplate("poc/activate.sh.mustache", view),

@@ -64,9 +64,9 @@ export class MatrixOnPrem extends Construct {
   /** The DNS names to create, each with the address it must resolve to. */
   readonly dnsRecords: Readonly<Record<string, string>>;
   /**
-   * The first admin account, created by the playbook with a generated password (a
-   * sensitive reference: shown by `tofu output`, never in a plan). Absent without a
-   * Synapse host run by the playbook.
+   * The first admin account, created at apply (by the playbook, or the native activation)
+   * with a generated password (a sensitive reference: shown by `tofu output`, never in a
+   * plan). Absent without a Synapse host that creates it.
    */
   readonly firstAdmin?: { readonly userId: string; readonly password: string };
   /** Creates a one-use registration token, from the admin subnets (Synapse's admin API). */

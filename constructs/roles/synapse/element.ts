@@ -23,3 +23,24 @@ export function elementBranding(branding: Topology["branding"]) {
     defaultTheme: `custom-${branding.brand}`,
   };
 }
+
+/**
+ * Element Web's config.json for a homeserver (the proof of concept's container, the native
+ * Synapse host's nginx): the deployment's branding, guests and custom server URLs off.
+ * Built as data, so any brand name stays valid JSON.
+ */
+export function elementConfig(branding: Topology["branding"], baseUrl: string, serverName: string): string {
+  const b = elementBranding(branding);
+  const config = {
+    default_server_config: { "m.homeserver": { base_url: baseUrl, server_name: serverName } },
+    brand: b.brand,
+    disable_custom_urls: true,
+    disable_guests: true,
+    show_labs_settings: false,
+    default_theme: b.defaultTheme,
+    branding: { auth_header_logo_url: b.logoUrl },
+    setting_defaults: { custom_themes: [{ name: b.brand, is_dark: false, colors: { "accent-color": b.themeColor, "primary-color": b.themeColor } }] },
+    default_country_code: "US",
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}

@@ -10,7 +10,7 @@ import type { RoleRenderer } from "../unit";
 import { NATIVE_PATHS, renderNativeSynapse } from "./native";
 import { commonView, members } from "../view";
 
-/** The first admin's user name (localpart): created by the playbook with a generated password. */
+/** The first admin's user name (localpart): created at apply (by the playbook, or the native activation) with a generated password. */
 export const FIRST_ADMIN = "admin";
 
 /**
