@@ -451,7 +451,7 @@ test("a second apply with nothing changed has nothing to do", async () => {
   expect({ status: plan.status, summary: /No changes\.|Plan: .*/.exec(plan.output)?.[0] }).toEqual({ status: 0, summary: "No changes." });
 });
 
-test("another sync worker re-provisions only the Synapse host (and Prometheus's targets), and the new worker serves", async () => {
+test("another sync worker re-provisions only the Synapse host (and Prometheus's targets); the new worker runs and the signing key stays", async () => {
   const file = labDeployment(theLab().sshKeyPath, bundlePath, LAB_WORKERS.sync + 1);
   const dir = await synthAndInit(file, "stack-sync2");
   const plan = await tofu(dir, "plan", "-out=more-workers.plan");
@@ -460,9 +460,13 @@ test("another sync worker re-provisions only the Synapse host (and Prometheus's 
   const changes = (JSON.parse(show.stdout).resource_changes as { address: string; change: { actions: string[] } }[]).filter((c) => !c.change.actions.includes("no-op") && !c.change.actions.includes("read"));
   const rerun = changes.filter((c) => c.address.startsWith("null_resource.")).map((c) => c.address).sort();
   expect(rerun).toEqual(["null_resource.mon1_monitoring", "null_resource.synapse1_synapse"]);
+  const signingKey = () => theLab().exec("synapse1", `sha256sum < /matrix/synapse/config/${DOMAIN}.signing.key`);
+  const keyBefore = (await signingKey()).stdout;
   const apply = await tofu(dir, "apply", "more-workers.plan");
   if (apply.status !== 0) throw new Error(applyFailure(apply.output));
   const more = synapseWorkerPlan({ ...LAB_WORKERS, sync: LAB_WORKERS.sync + 1 });
   const r = await theLab().exec("synapse1", `systemctl is-active ${synapseUnits(more).join(" ")}`);
   expect(r.stdout.trim().split("\n")).toEqual(synapseUnits(more).map(() => "active"));
+  // The re-run kept the server's signing key.
+  expect((await signingKey()).stdout).toBe(keyBefore);
 });
