@@ -120,7 +120,7 @@ export interface Lab {
   /** Runs a program in the control namespace (`ip netns exec <controlNs> cmd args`). */
   runInControl(cmd: string, args: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   memory(): HostMemory[];
-  /** Power loss: SIGKILL the host's init, so every process of the host dies at once. */
+  /** Power loss: the host's link to the bridge goes down, then SIGKILL of its init, so every process dies at once and peers hear nothing more. */
   crash(hostName: string): void;
   /** Removes every process, mount, namespace, cgroup and the temp dir. Idempotent. */
   destroy(): Promise<void>;
@@ -404,6 +404,10 @@ class LabImpl implements Lab {
   }
 
   crash(hostName: string): void {
+    // A power loss: the host's cable is pulled first, so its peers get silence (no reset
+    // from a kernel that is still up), then every process dies at once.
+    const port = `p${this.hosts.findIndex((h) => h.name === this.host(hostName).name)}`;
+    must("ip", ["-n", this.bridgeNs, "link", "set", port, "down"]);
     kill(this.leader(hostName), "SIGKILL");
   }
 
