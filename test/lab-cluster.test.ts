@@ -177,6 +177,19 @@ test("no generated secret appears in apply or plan output, in the encrypted stat
   expect(leaks).toEqual([]);
 });
 
+/**
+ * A TURN client in the control namespace (in the client subnets) sends 5 packets through
+ * the Coturn on `host` to a peer beside it, with the given credential arguments; the peer
+ * runs for `peerSeconds`. Returns turnutils_uclient's report.
+ */
+async function relayThrough(host: string, credentials: readonly string[], peerSeconds: number): Promise<string> {
+  const peer = theLab().runInControl("timeout", [String(peerSeconds), "turnutils_peer", "-L", CONTROL]);
+  await new Promise((r) => setTimeout(r, 1000));
+  const r = await theLab().runInControl("timeout", ["10", "turnutils_uclient", ...credentials, "-e", CONTROL, "-n", "5", "-L", CONTROL, addressOf(host)]);
+  await peer;
+  return r.output;
+}
+
 const WORKERS = synapseWorkerPlan(LAB_WORKERS);
 const synapseUnits = (workers = WORKERS) => ["matrix-synapse.service", ...workers.map((w) => `matrix-synapse-worker@${w.id}.service`)];
 
@@ -248,11 +261,8 @@ test("TURN: the credentials Synapse hands out (/voip/turnServer) give a relay al
   expect(turn.status).toBe(200);
   expect(turn.uris).toEqual(expect.arrayContaining([`turn:${addressOf("turn1")}:3478?transport=udp`, `turn:${addressOf("turn2")}:3478?transport=udp`]));
   for (const host of ["turn1", "turn2"]) {
-    const peer = theLab().runInControl("timeout", ["15", "turnutils_peer", "-L", CONTROL]);
-    await new Promise((r) => setTimeout(r, 1000));
-    const r = await theLab().runInControl("timeout", ["10", "turnutils_uclient", "-u", turn.username, "-w", turn.password, "-e", CONTROL, "-n", "5", "-L", CONTROL, addressOf(host)]);
-    expect({ host, relayed: r.output.includes("Total lost packets 0 (0.000000%)") }).toEqual({ host, relayed: true });
-    await peer;
+    const output = await relayThrough(host, ["-u", turn.username, "-w", turn.password], 15);
+    expect({ host, relayed: output.includes("Total lost packets 0 (0.000000%)") }).toEqual({ host, relayed: true });
   }
 });
 
@@ -322,11 +332,7 @@ test("object store: Synapse's credentials round-trip a media file through HAProx
 });
 
 test("TURN: a client in the client subnets allocates with the shared-secret credentials and relays", async () => {
-  const peer = theLab().runInControl("timeout", ["20", "turnutils_peer", "-L", CONTROL]);
-  await new Promise((r) => setTimeout(r, 1000));
-  const r = await theLab().runInControl("timeout", ["10", "turnutils_uclient", "-W", secret("turn_shared_secret"), "-u", "lab", "-e", CONTROL, "-n", "5", "-L", CONTROL, addressOf("turn1")]);
-  expect(r.output).toContain("Total lost packets 0 (0.000000%)");
-  await peer;
+  expect(await relayThrough("turn1", ["-W", secret("turn_shared_secret"), "-u", "lab"], 20)).toContain("Total lost packets 0 (0.000000%)");
 });
 
 test("LiveKit: both nodes registered in Redis", async () => {

@@ -57,7 +57,7 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
   // Before any download: a checkout that cannot run offline, or a program that cannot run
   // on the hosts, is refused at once.
   const checkout = opts.request.playbook && opts.playbookDir !== undefined ? checkPlaybookCheckout(opts.playbookDir) : undefined;
-  const elementWebVersion = opts.elementWeb !== undefined ? checkElementWeb(opts.elementWeb) : undefined;
+  const elementWeb = opts.elementWeb !== undefined ? { path: opts.elementWeb, version: checkElementWeb(opts.elementWeb) } : undefined;
   const supplied = (Object.entries(opts.supplied ?? {}) as [SuppliedProgram, string][]).map(([name, path]) => ({ name, data: readSuppliedProgram(name, path) }));
   const suppliedDebs = (Object.entries(opts.suppliedDebs ?? {}) as [SuppliedDeb, string][]).map(([name, path]) => {
     checkSuppliedDeb(name, path);
@@ -77,7 +77,7 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
     const programs = supplied.map(({ name, data }) => stageSuppliedProgram(name, data, staging));
     const playbook = checkout ? { ansible: stageWheels(ANSIBLE_WHEELS, opts.cacheDir, staging), playbook: stagePlaybook(checkout, staging) } : {};
     const synapse = opts.request.synapseWheels ? { synapse_wheels: stageWheels(SYNAPSE_WHEELS, opts.cacheDir, staging) } : {};
-    const elementWeb = opts.elementWeb !== undefined && elementWebVersion !== undefined ? { element_web: stageElementWeb(opts.elementWeb, elementWebVersion, staging) } : {};
+    const elementWebPart = elementWeb ? { element_web: stageElementWeb(elementWeb.path, elementWeb.version, staging) } : {};
     const manifest: BundleManifest = {
       format: 1,
       deployment: opts.request.deployment,
@@ -89,7 +89,7 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
       ...(programs.length > 0 ? { supplied: programs } : {}),
       ...playbook,
       ...synapse,
-      ...elementWeb,
+      ...elementWebPart,
     };
     writeFileSync(join(staging, "manifest.json"), manifestText(manifest));
 

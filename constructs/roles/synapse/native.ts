@@ -3,7 +3,6 @@ import { secretMarker } from "../../markers";
 import { renderTemplate } from "../../template";
 import { port } from "../../topology/ports";
 import { STREAMS, SYNAPSE_MAIN, streamWriters, workerIdsOfType, type SynapseWorker, type WorkerType } from "../../topology/workers";
-import { APT_INSTALL } from "../base";
 import { mediaStore } from "../minio";
 import type { RenderedFile, RoleContext, RoleUnit } from "../unit";
 import { commonView } from "../view";
@@ -38,9 +37,10 @@ function single(workers: readonly SynapseWorker[], type: WorkerType): string {
 
 /** nginx upstreams and routes from the worker plan: each route to the workers that serve it. */
 function routing(workers: readonly SynapseWorker[]) {
-  const upstreamOf = (to: (typeof ROUTES)[number]["to"]) => ("stream" in to ? `synapse_stream_${to.stream}` : `synapse_${to.type}`);
-  const serversOf = (to: (typeof ROUTES)[number]["to"]) =>
-    "stream" in to ? streamWriters(workers).filter((w) => w.stream === to.stream && w.httpPort !== undefined).map((w) => w.httpPort!) : workers.flatMap((w) => (w.type === to.type && "httpPort" in w && w.httpPort !== undefined ? [w.httpPort] : []));
+  type Target = (typeof ROUTES)[number]["to"];
+  const upstreamOf = (to: Target) => ("stream" in to ? `synapse_stream_${to.stream}` : `synapse_${to.type}`);
+  const serves = (w: SynapseWorker, to: Target) => ("stream" in to ? w.type === "stream_writer" && w.stream === to.stream : w.type === to.type);
+  const serversOf = (to: Target) => workers.flatMap((w) => (serves(w, to) && "httpPort" in w && w.httpPort !== undefined ? [w.httpPort] : []));
   const served = ROUTES.map((r) => ({ ...r, upstream: upstreamOf(r.to), servers: serversOf(r.to) })).filter((r) => r.servers.length > 0);
   const upstreams = [
     { name: "synapse_main", servers: [SYNAPSE_MAIN.httpPort] },
@@ -134,7 +134,6 @@ export function renderNativeSynapse({ topology, host }: RoleContext, shared: Nat
     mainUrl: `http://127.0.0.1:${SYNAPSE_MAIN.httpPort}`,
     elementHost: element.host,
     admin: shared.adminLocalpart,
-    aptInstall: APT_INSTALL,
     backupSource: shared.backupSource,
   });
   return {
