@@ -1,13 +1,28 @@
 #!/usr/bin/env bash
-# Builds OpenTofu and the Terraform providers the stacks use from the Go module proxy
-# into a cache folder, and writes an OpenTofu CLI config whose filesystem mirror makes
-# `tofu init` work with no registry. Idempotent: what is built is reused.
+# Builds OpenTofu and, from their upstream source, the providers the on-prem stacks use
+# from the Go module proxy into a cache folder, and writes two OpenTofu CLI configs.
+# Idempotent: what is built is reused.
 #
-#   scripts/opentofu.sh            build (if needed) and print the environment to use
-#   eval "$(scripts/opentofu.sh)"  ... and export it into this shell
+#   scripts/opentofu.sh                 build (if needed), print the environment to use
+#   eval "$(scripts/opentofu.sh)"       ... and export it into this shell
+#   scripts/opentofu.sh --source-built  the environment of the tests and the offline example
+#
+# Official (the default, for real deployments): providers come from the provider mirror
+# ($MATRIX_PROVIDER_MIRROR, default <repo>/providers, made by `npm run providers` on a
+# connected machine) when it exists, else from the registry. Their lock-file hashes are
+# the official releases', so a colleague, CI or Terraform Cloud accepts them.
+# Source-built: hashicorp/local and hashicorp/random built here from their upstream
+# source, so a machine with no registry can plan. Their hashes are not the official
+# releases': never use them for a deployment others share.
 #
 # Cache: $MATRIX_TOFU_CACHE, default <repo>/.cache/opentofu. Needs Go >= 1.24.
 set -euo pipefail
+
+case "${1:-}" in
+  "") providers=official ;;
+  --source-built) providers=source-built ;;
+  *) echo "usage: scripts/opentofu.sh [--source-built]" >&2; exit 2 ;;
+esac
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${MATRIX_TOFU_CACHE:-$root/.cache/opentofu}
@@ -60,7 +75,8 @@ if [ ! -x "$tofu" ]; then
 fi
 ln -sfn "tofu-$TOFU_BUILD" "$cache/bin/tofu"
 
-mirror="$cache/mirror"
+mirror="$cache/source-built-mirror"
+rm -rf "$cache/mirror" # the layout before 0.2, which held a stand-in null provider
 install_provider() { # name version binary
   local name=$1 version=$2 binary=$3 host
   for host in registry.opentofu.org registry.terraform.io; do
@@ -70,6 +86,7 @@ install_provider() { # name version binary
   done
 }
 
+addresses=()
 for entry in "${PROVIDERS[@]}"; do
   read -r name module version mirror_as <<<"$entry"
   bin="$cache/providers/terraform-provider-$name-$version"
@@ -79,37 +96,60 @@ for entry in "${PROVIDERS[@]}"; do
     build_module "$module" "$version" . "$bin"
   fi
   install_provider "$name" "$mirror_as" "$bin"
+  addresses+=("\"registry.opentofu.org/hashicorp/$name\"" "\"registry.terraform.io/hashicorp/$name\"")
 done
+# A plugin cache of its own: a shared one would hand these builds to an official run.
+rm -rf "$cache/plugin-cache"
+mkdir -p "$cache/source-built-plugin-cache"
 
-# hashicorp/null is not served at all: tools/lab-providers builds a schema-compatible
-# null_resource (ours, see its README). Rebuilt when its sources change.
-lab="$root/tools/lab-providers"
-lab_hash=$(cd "$lab" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
-null_bin="$cache/providers/terraform-provider-null-lab-$lab_hash"
-if [ ! -x "$null_bin" ]; then
-  log "building the lab null provider"
-  mkdir -p "$cache/providers"
-  (cd "$lab" && go build -trimpath -ldflags="-s -w" -o "$null_bin.tmp" ./cmd/terraform-provider-null) && mv "$null_bin.tmp" "$null_bin"
+official_mirror=${MATRIX_PROVIDER_MIRROR:-$root/providers}
+# One file per mirror path: processes with different mirrors never rewrite each other's.
+official_config="$cache/tofurc-official-$(printf %s "$official_mirror" | sha256sum | cut -c1-12)"
+# What the mirror holds comes only from it (OpenTofu would otherwise also ask the
+# registry, and fail offline); everything else from the registry.
+held=()
+if [ -d "$official_mirror" ]; then
+  official_mirror=$(cd "$official_mirror" && pwd)
+  while IFS= read -r dir; do held+=("\"${dir#"$official_mirror"/}\""); done < <(find "$official_mirror" -mindepth 3 -maxdepth 3 -type d | sort)
 fi
-install_provider null 3.2.4 "$null_bin"
+(
+  IFS=,
+  echo "# Written by scripts/opentofu.sh: official providers, from the provider mirror $official_mirror"
+  echo "# for what it holds (made by npm run providers), else from the registry."
+  echo "provider_installation {"
+  if [ ${#held[@]} -gt 0 ]; then
+    printf '  filesystem_mirror {\n    path    = "%s"\n    include = [%s]\n  }\n' "$official_mirror" "${held[*]}"
+    printf '  direct {\n    exclude = [%s]\n  }\n' "${held[*]}"
+  else
+    echo "  direct {}"
+  fi
+  echo "}"
+) >"$cache/tofurc.$$"
+mv "$cache/tofurc.$$" "$official_config"
 
-cat >"$cache/tofurc" <<RC
-# Written by scripts/opentofu.sh: providers come only from the local mirror.
+(
+  IFS=,
+  cat >"$cache/tofurc.$$" <<RC
+# Written by scripts/opentofu.sh: hashicorp/local and hashicorp/random built from source
+# (tests and the offline example only; their hashes are not the official releases').
 provider_installation {
   filesystem_mirror {
     path    = "$mirror"
-    include = ["registry.opentofu.org/hashicorp/*", "registry.terraform.io/hashicorp/*"]
+    include = [${addresses[*]}]
   }
   direct {
-    exclude = ["registry.opentofu.org/hashicorp/*", "registry.terraform.io/hashicorp/*"]
+    exclude = [${addresses[*]}]
   }
 }
-plugin_cache_dir = "$cache/plugin-cache"
+plugin_cache_dir = "$cache/source-built-plugin-cache"
 RC
-mkdir -p "$cache/plugin-cache"
+)
+mv "$cache/tofurc.$$" "$cache/tofurc-source-built"
 
+config=$official_config
+[ "$providers" = official ] || config=$cache/tofurc-source-built
 cat <<ENV
-export TF_CLI_CONFIG_FILE='$cache/tofurc'
+export TF_CLI_CONFIG_FILE='$config'
 export TOFU_BINARY='$cache/bin/tofu'
 export TERRAFORM_BINARY_NAME='$cache/bin/tofu'
 export PATH='$cache/bin':"\$PATH"

@@ -1,54 +1,45 @@
 /**
  * The main job on a deployment: validate it, synthesize its stack, then `tofu init` and
- * `tofu plan` with the offline OpenTofu, printing the plan for approval.
+ * `tofu plan`, printing the plan for approval.
  *
- *   npm run plan -- [deployment.yaml]      (default: examples/onprem-small.yaml)
+ *   npm run plan -- [deployment.yaml] [--source-built-providers]
+ *
+ * The deployment defaults to examples/onprem-small.yaml. Providers are the official ones
+ * (from the provider mirror, else the registry); --source-built-providers plans with the
+ * ones scripts/opentofu.sh built from source, for a machine with neither (the lock file
+ * they would write is removed afterwards, as its hashes are not the official releases').
  */
 import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { loadDeployments } from "../constructs/deployment/discover";
-import { exitOnDeploymentError } from "../constructs/deployment/errors";
-import { buildTopology } from "../constructs/topology/resolve";
-import { issuePki } from "../constructs/pki/issue";
-import { planCluster } from "../constructs/plan";
-import { checkHostKeys } from "../constructs/deployment/known-hosts";
-import { plainStateWarning } from "../targets/shared/state-encryption";
-import { reportPki } from "./lib/pki-report";
-import { addDeploymentStack, deploymentApp } from "../targets";
-import { secureLocalState } from "../targets/shared/local-state";
-import { tofuEnv } from "./lib/tofu-env";
+import { parseArgs } from "node:util";
+import { synthesizeDeployment } from "./lib/synthesize";
+import { missingProviders, tofuEnv } from "./lib/tofu-env";
 
 const ROOT = join(__dirname, "..");
-const file = resolve(process.argv[2] ?? join(ROOT, "examples/onprem-small.yaml"));
+const { values: options, positionals } = parseArgs({ options: { "source-built-providers": { type: "boolean", default: false } }, allowPositionals: true });
+const file = resolve(positionals[0] ?? join(ROOT, "examples/onprem-small.yaml"));
+const providers = options["source-built-providers"] ? "source-built" : "official";
 
-const outdir = join(ROOT, "cdktf.out");
-const deployment = exitOnDeploymentError(() => {
-  const [d] = loadDeployments([file]);
-  // The example gets its PKI on first use; a real deployment's is made once, on purpose,
-  // with `npm run pki` (see the README), and kept with its secrets.
-  const plan = planCluster(buildTopology(d));
-  if (d.target === "onprem") {
-    checkHostKeys(d);
-    reportPki(issuePki(d, plan.pki));
-  }
-  const warning = plainStateWarning(d, plan);
-  if (warning) console.error(`warning: ${warning}`);
-  for (const line of secureLocalState([d], outdir)) console.error(`note: ${line}`);
-  const app = deploymentApp(outdir);
-  addDeploymentStack(app, d, plan);
-  app.synth();
-  return d;
-});
-const stackDir = join(outdir, "stacks", deployment.name);
-console.log(`synthesized ${deployment.name} (${deployment.target}, scale ${deployment.scale}) into ${stackDir}`);
+const { stackDir } = synthesizeDeployment(file);
 
-const env = tofuEnv();
-const run = (...args: string[]) => {
-  console.log(`\n$ tofu ${args.join(" ")}`);
-  const r = spawnSync(env.TOFU_BINARY!, args, { cwd: stackDir, env, stdio: "inherit" });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-};
+const env = tofuEnv(providers);
+const tofu = (...args: string[]) => spawnSync(env.TOFU_BINARY!, args, { cwd: stackDir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
 // -reconfigure: the backend settings are the synthesized ones; the stack folder's cached
 // ones may name a state path of an earlier version (moved above, see secureLocalState).
-run("init", "-input=false", "-reconfigure");
-run("plan", "-input=false", "-lock=false");
+console.log("\n$ tofu init -input=false -reconfigure");
+const init = tofu("init", "-input=false", "-reconfigure");
+const missing = init.status === 0 ? [] : missingProviders(init.stdout + init.stderr);
+if (missing.length > 0) {
+  console.error(`error: OpenTofu cannot install ${missing.join(", ")}: no provider mirror holds ${missing.length > 1 ? "them" : "it"} and no registry answers from here. On a machine with internet access run \`npm run providers -- ${positionals[0] ?? "<deployment.yaml>"}\` and bring the providers/ folder here (README, "OpenTofu offline").`);
+  process.exit(1);
+}
+process.stdout.write(init.stdout);
+process.stderr.write(init.stderr);
+if (init.status !== 0) process.exit(init.status ?? 1);
+
+console.log("\n$ tofu plan -input=false -lock=false");
+const plan = spawnSync(env.TOFU_BINARY!, ["plan", "-input=false", "-lock=false"], { cwd: stackDir, env, stdio: "inherit" });
+if (providers === "source-built") rmSync(join(stackDir, ".terraform.lock.hcl"), { force: true });
+process.exit(plan.status ?? 1);

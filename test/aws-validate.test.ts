@@ -10,7 +10,7 @@ import { CHECKOV_SKIPS } from "../targets/aws/checkov-skips";
 import { loadExample } from "./helpers/examples";
 import { cloudConfigParts, onpremScripts, shebangShell, synthAws, withShellShebang, type HostFile, type Script } from "./helpers/instance-files";
 import { program } from "./helpers/programs";
-import { synth } from "./helpers/synth";
+import { provisionerResources, synth } from "./helpers/synth";
 import { checkov, cloudInitSchema, composeSchemaValidator, nginxTest, shellcheck, verifyUnits, type CheckovReport } from "./helpers/validators";
 
 const example = loadExample("aws-poc") as AwsDeployment;
@@ -135,7 +135,7 @@ describe("shell scripts (shellcheck, every severity)", () => {
       const { scripts, unknownInterpreters } = onpremScripts(deployment, synth(deployment).config);
       expect(unknownInterpreters).toEqual([]);
       const installs = scripts.filter((s) => s.label.endsWith("/install.sh")).length;
-      expect(installs).toBe(Object.keys(synth(deployment).config.resource.null_resource).filter((r) => !r.endsWith("_bundle")).length);
+      expect(installs).toBe(Object.keys(provisionerResources(synth(deployment).config)).filter((r) => !r.endsWith("_bundle")).length);
       const bundled = deployment.target === "onprem" && deployment.onprem.bundle !== undefined;
       expect(scripts.filter((s) => s.label.endsWith("bundle-install.sh")).length).toBe(bundled ? deployment.onprem.hosts.length : 0);
       expect(shellcheck(scripts)).toEqual([]);

@@ -18,13 +18,13 @@ beforeAll(() => {
 });
 
 test("one stack holds the platform and the app's own inventory export", () => {
-  expect(Object.keys(config.resource.null_resource)).toEqual(expect.arrayContaining(["db1_patroni", "synapse1_synapse", "lb1_haproxy"]));
+  expect(Object.keys(config.resource.terraform_data)).toEqual(expect.arrayContaining(["db1_patroni", "synapse1_synapse", "lb1_haproxy"]));
   expect(Object.keys(config.resource.random_password)).toContain("secret_synapse_db");
   const inventory = Object.values(config.resource.local_file).find((f) => (f as { filename: string }).filename === "inventory.json") as { content: string };
   expect(JSON.parse(inventory.content)).toMatchObject({ url: "https://chat.z3r0d3v.com/", entry: "10.10.3.100", hosts: { db1: { address: "10.10.2.11", roles: ["etcd", "patroni", "pgbouncer"] } } });
   expect(Object.keys(config.output)).toEqual(["chat_url"]);
   // The app's providers and backend, exactly: the library added none of its own.
-  expect(Object.keys(config.provider).sort()).toEqual(["local", "null", "random"]);
+  expect(Object.keys(config.provider).sort()).toEqual(["local", "random"]);
   expect(config.terraform.backend).toEqual({ local: { path: join(ROOT, "examples/app/acme-chat.tfstate") } });
 });
 

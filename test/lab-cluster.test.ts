@@ -24,6 +24,7 @@ import { checkLabPrerequisites, cleanupStaleLabs, createLab, LAB_BASE_DIR, type 
 import { applyFailure, eventually, LAB_KNOWN_HOSTS, labStack, takeBigLabTurn } from "./helpers/lab-stack";
 import { tempDir } from "./helpers/programs";
 import { ROOT } from "./helpers/examples";
+import { provisionerResources } from "./helpers/synth";
 
 const NET = "10.77.2";
 const CONTROL = `${NET}.5`;
@@ -120,7 +121,8 @@ test("npm run host-keys pinned each host's own key, printing its fingerprint, an
   }
   const pinned = readFileSync(join(tmp.dir, "lab.known_hosts"), "utf8");
   for (const h of theLab().hosts) expect(pinned).toContain(`${h.address} ${h.hostPublicKey}`);
-  const connections = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")).resource.null_resource as Record<string, { connection: { host: string; host_key: string } }>;
+  const connections = provisionerResources(JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8"))) as Record<string, { connection: { host: string; host_key: string } }>;
+  expect(Object.keys(connections).length).toBeGreaterThan(theLab().hosts.length);
   for (const r of Object.values(connections)) expect(r.connection.host_key).toBe(theLab().hosts.find((h) => h.address === r.connection.host)!.hostPublicKey);
 });
 
@@ -464,8 +466,8 @@ test("another sync worker re-provisions only the Synapse host (and Prometheus's 
   expect(plan.status).toBe(0);
   const show = await tofu(dir, "show", "-json", "more-workers.plan");
   const changes = (JSON.parse(show.stdout).resource_changes as { address: string; change: { actions: string[] } }[]).filter((c) => !c.change.actions.includes("no-op") && !c.change.actions.includes("read"));
-  const rerun = changes.filter((c) => c.address.startsWith("null_resource.")).map((c) => c.address).sort();
-  expect(rerun).toEqual(["null_resource.mon1_monitoring", "null_resource.synapse1_synapse"]);
+  const rerun = changes.filter((c) => c.address.startsWith("terraform_data.")).map((c) => c.address).sort();
+  expect(rerun).toEqual(["terraform_data.mon1_monitoring", "terraform_data.synapse1_synapse"]);
   const signingKey = () => theLab().exec("synapse1", `sha256sum < /matrix/synapse/config/${DOMAIN}.signing.key`);
   const keyBefore = (await signingKey()).stdout;
   const apply = await tofu(dir, "apply", "more-workers.plan");

@@ -37,7 +37,7 @@ const DOMAIN = "chat.z3r0d3v.com";
  * roll-out must target each unit it means.
  */
 const TARGETS = LAB_HOSTS.flatMap((h) =>
-  ["bundle", "base", ...(h.name.startsWith("db") ? ["etcd", "patroni", "pgbouncer"] : ["haproxy", "keepalived"])].map((u) => `-target=null_resource.${h.name}_${u}`),
+  ["bundle", "base", ...(h.name.startsWith("db") ? ["etcd", "patroni", "pgbouncer"] : ["haproxy", "keepalived"])].map((u) => `-target=terraform_data.${h.name}_${u}`),
 );
 
 interface LabVariant {
@@ -240,7 +240,7 @@ async function throughTheBastion(): Promise<void> {
   const plan = await tofu(changed, "plan", "-detailed-exitcode", ...TARGETS);
   expect(plan.status).toBe(2);
   const replaced = [...plan.output.matchAll(/# (\S+) must be replaced/g)].map((m) => m[1]).sort();
-  expect(replaced).toEqual(["null_resource.db1_pgbouncer", "null_resource.db2_pgbouncer", "null_resource.db3_pgbouncer"]);
+  expect(replaced).toEqual(["terraform_data.db1_pgbouncer", "terraform_data.db2_pgbouncer", "terraform_data.db3_pgbouncer"]);
   const apply = await tofu(changed, "apply", "-auto-approve", ...TARGETS);
   const summary = apply.output.split("\n").filter((l) => /Apply complete!|Error|remote-exec\): .*(rror|fail)/.test(l));
   expect(summary).toEqual(["Apply complete! Resources: 3 added, 0 changed, 3 destroyed."]);
@@ -276,14 +276,14 @@ describe("an impostor at a pinned address gets nothing", () => {
       expect(keys.status).toBe(1);
       expect(keys.stdout).toMatch(/^db3 10\.77\.1\.23: 256 SHA256:\S+ .* CHANGED: pinned SHA256:\S+: possibly an impostor; the pinned key is kept/m);
       expect(readFileSync(knownHostsPath, "utf8")).toBe(before);
-      const apply = await tofu(await quickStack(v1, "impostor-host"), "apply", "-auto-approve", "-replace=null_resource.db3_base", "-target=null_resource.db3_base");
+      const apply = await tofu(await quickStack(v1, "impostor-host"), "apply", "-auto-approve", "-replace=terraform_data.db3_base", "-target=terraform_data.db3_base");
       expect(apply.status).not.toBe(0);
       expect(apply.output).toContain("knownhosts: key mismatch");
       expect(await acceptedSince("db3", since)).toBe(0);
     } finally {
       await restore();
     }
-    expect((await tofu(stackDir, "apply", "-auto-approve", "-target=null_resource.db3_base")).status).toBe(0);
+    expect((await tofu(stackDir, "apply", "-auto-approve", "-target=terraform_data.db3_base")).status).toBe(0);
   });
 
   test("the bastion: host-keys stops there, and tofu apply fails before logging in to it or any host behind it", async () => {
@@ -293,7 +293,7 @@ describe("an impostor at a pinned address gets nothing", () => {
       expect(keys.status).toBe(1);
       expect(keys.stdout).toMatch(/^bastion 10\.77\.1\.5: .* CHANGED: .*possibly an impostor/m);
       expect(keys.stdout).toContain("the hosts behind the bastion were not checked");
-      const apply = await tofu(await quickStack(v2, "impostor-bastion"), "apply", "-auto-approve", "-replace=null_resource.db2_base", "-target=null_resource.db2_base");
+      const apply = await tofu(await quickStack(v2, "impostor-bastion"), "apply", "-auto-approve", "-replace=terraform_data.db2_base", "-target=terraform_data.db2_base");
       expect(apply.status).not.toBe(0);
       expect(apply.output).toContain("knownhosts: key mismatch");
       expect(await acceptedSince("bastion", since)).toBe(0);
@@ -301,7 +301,7 @@ describe("an impostor at a pinned address gets nothing", () => {
     } finally {
       await restore();
     }
-    expect((await tofu(stackDir, "apply", "-auto-approve", "-target=null_resource.db2_base")).status).toBe(0);
+    expect((await tofu(stackDir, "apply", "-auto-approve", "-target=terraform_data.db2_base")).status).toBe(0);
   });
 });
 
@@ -310,7 +310,7 @@ describe("a bundle changed after the plan was approved", () => {
 
   test("is refused by OpenTofu when it applies that plan, before anything is uploaded", async () => {
     const planFile = join(tmp.dir, "bundle.plan");
-    const plan = await tofu(stackDir, "plan", "-out", planFile, "-replace=null_resource.db1_bundle", "-target=null_resource.db1_bundle");
+    const plan = await tofu(stackDir, "plan", "-out", planFile, "-replace=terraform_data.db1_bundle", "-target=terraform_data.db1_bundle");
     expect(plan.status).toBe(0);
     const before = (await installed()).stdout;
     copyFileSync(bundle, `${bundle}.approved`);
@@ -319,20 +319,20 @@ describe("a bundle changed after the plan was approved", () => {
       // The trigger carries filesha256(bundle): read again at apply, it no longer matches the plan.
       const apply = await tofu(stackDir, "apply", planFile);
       expect(apply.status).not.toBe(0);
-      expect(apply.output.replace(/\s+/g, " ")).toContain('produced an invalid new value for .triggers["bundle_sha256"]');
+      expect(apply.output.replace(/\s+/g, " ")).toContain('produced an invalid new value for .triggers_replace.bundle_sha256');
       expect((await installed()).stdout).toBe(before);
     } finally {
       renameSync(`${bundle}.approved`, bundle);
     }
-    expect((await tofu(stackDir, "apply", "-auto-approve", "-target=null_resource.db1_bundle")).status).toBe(0);
+    expect((await tofu(stackDir, "apply", "-auto-approve", "-target=terraform_data.db1_bundle")).status).toBe(0);
   });
 
   test("is refused by the host when it differs on arrival from the SHA-256 the plan recorded, and nothing of it is installed", async () => {
     // The install script exactly as db1's bundle resource uploads it, with the plan's hash of the approved bundle.
-    const resource = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")).resource.null_resource.db1_bundle;
+    const resource = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")).resource.terraform_data.db1_bundle;
     const script = (resource.provisioner as { file?: { content?: string; destination: string } }[]).find((p) => p.file?.destination.endsWith("bundle-install.sh"))!.file!.content!;
     const approved = createHash("sha256").update(readFileSync(bundle)).digest("hex");
-    const install = script.replace("${self.triggers.bundle_sha256}", approved).replace(/\$\$\{/g, "${");
+    const install = script.replace("${self.triggers_replace.bundle_sha256}", approved).replace(/\$\$\{/g, "${");
     // What arrives is not the approved bundle (its bytes do not matter: only its hash is compared first).
     expect((await theLab().exec("db1", "printf 'not the approved bundle' >/var/tmp/matrix-platform-bundle.tar")).status).toBe(0);
     const before = (await installed()).stdout.split("\n")[0];

@@ -1,20 +1,18 @@
 import type { OnPremDeployment } from "../constructs/deployment/model";
-import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
 import { File as LocalFile } from "@cdktf/provider-local/lib/file";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadExample, ROOT } from "./helpers/examples";
-import { synth } from "./helpers/synth";
+import { provisionerResources, synth } from "./helpers/synth";
 
 describe("on-prem HA stack", () => {
   const deployment = loadExample("onprem-small") as OnPremDeployment;
   const { json, config } = synth(deployment);
-  const nulls = config.resource.null_resource;
+  const nulls = provisionerResources(config);
 
-  test("one null_resource per (host, role), plus each host's base layer", () => {
+  test("one terraform_data provisioner per (host, role), plus each host's base layer", () => {
     const expected = deployment.target === "onprem" ? deployment.onprem.hosts.flatMap((h) => ["base", ...h.roles].map((r) => `${h.name}_${r}`)) : [];
     expect(Object.keys(nulls).sort()).toEqual(expected.sort());
-    expect(json).toHaveResource(NullResource);
   });
 
   test("each has an SSH connection, file and remote-exec provisioners, and a content-hash trigger", () => {
@@ -27,7 +25,7 @@ describe("on-prem HA stack", () => {
     const rendered = Object.keys(config.resource.local_file).filter((k) => k.startsWith("db1_pgbouncer_")).length;
     expect(rendered).toBe(2);
     expect(kinds.filter((k: string) => k === "file").length).toBe(rendered + 2);
-    expect(r.triggers).toEqual({ host: "db1", role: "pgbouncer", content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(r.triggers_replace).toEqual({ host: "db1", role: "pgbouncer", content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
   describe("SSH host keys", () => {
@@ -43,15 +41,15 @@ describe("on-prem HA stack", () => {
     test("through a bastion, the bastion's own key is checked too", () => {
       const bastionKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBastionKeyForTheSynthTestOnly000000000000000";
       const viaBastion: OnPremDeployment = { ...deployment, onprem: { ...deployment.onprem, bastion: { host: "10.10.99.5", user: "jump", port: 22, useAgent: true, hostKey: { kind: "pinned", key: bastionKey } } } };
-      const connection = synth(viaBastion).config.resource.null_resource.db1_etcd.connection;
+      const connection = provisionerResources(synth(viaBastion).config).db1_etcd.connection;
       expect(connection).toMatchObject({ host_key: pinnedKey("10.10.2.11"), bastion_host: "10.10.99.5", bastion_host_key: bastionKey });
     });
 
     test("insecure_skip_host_key_check drops the check for those hosts only, and every plan warns about them", () => {
       const skipped: OnPremDeployment = { ...deployment, onprem: { ...deployment.onprem, hosts: deployment.onprem.hosts.map((h) => (h.name === "db1" || h.name === "mon1" ? { ...h, ssh: { ...h.ssh, hostKey: { kind: "skipped" } } } : h)) } };
       const c = synth(skipped).config as typeof config & { locals: Record<string, unknown>; check: Record<string, { assert: { condition: string; error_message: string }[] }> };
-      expect(c.resource.null_resource.db1_etcd.connection.host_key).toBeUndefined();
-      expect(c.resource.null_resource.db2_etcd.connection.host_key).toBe(pinnedKey("10.10.2.12"));
+      expect(provisionerResources(c).db1_etcd.connection.host_key).toBeUndefined();
+      expect(provisionerResources(c).db2_etcd.connection.host_key).toBe(pinnedKey("10.10.2.12"));
       expect(c.locals.unverified_host_keys).toEqual(["db1", "mon1"]);
       expect(c.check.host_keys.assert[0].condition).toBe("${length(local.unverified_host_keys) == 0}");
     });
@@ -71,8 +69,8 @@ describe("on-prem HA stack", () => {
     });
 
     test("a re-issued certificate re-runs the units that install it (hash read by tofu at plan time)", () => {
-      expect(nulls.db2_patroni.triggers.certificates_sha256).toBe(`\${sha256(join(",", [filesha256("${pki}/ca.crt"), filesha256("${pki}/hosts/db2.crt")]))}`);
-      expect(nulls.mon1_monitoring.triggers.certificates_sha256).toBe(`\${sha256(join(",", [filesha256("${pki}/ca.crt"), filesha256("${pki}/hosts/mon1.crt")]))}`);
+      expect(nulls.db2_patroni.triggers_replace.certificates_sha256).toBe(`\${sha256(join(",", [filesha256("${pki}/ca.crt"), filesha256("${pki}/hosts/db2.crt")]))}`);
+      expect(nulls.mon1_monitoring.triggers_replace.certificates_sha256).toBe(`\${sha256(join(",", [filesha256("${pki}/ca.crt"), filesha256("${pki}/hosts/mon1.crt")]))}`);
     });
 
     test("keys are installed readable only by the service that uses them", () => {
@@ -85,9 +83,9 @@ describe("on-prem HA stack", () => {
   });
 
   test("dependencies follow the role order across hosts", () => {
-    expect(nulls.db2_patroni.depends_on).toEqual(expect.arrayContaining(["null_resource.db1_etcd", "null_resource.db2_etcd", "null_resource.db3_etcd", "null_resource.db2_base"]));
-    expect(nulls.lb1_haproxy.depends_on).toEqual(expect.arrayContaining(["null_resource.db1_pgbouncer", "null_resource.db3_patroni"]));
-    expect(nulls.db1_etcd.depends_on).toEqual(["null_resource.db1_base"]);
+    expect(nulls.db2_patroni.depends_on).toEqual(expect.arrayContaining(["terraform_data.db1_etcd", "terraform_data.db2_etcd", "terraform_data.db3_etcd", "terraform_data.db2_base"]));
+    expect(nulls.lb1_haproxy.depends_on).toEqual(expect.arrayContaining(["terraform_data.db1_pgbouncer", "terraform_data.db3_patroni"]));
+    expect(nulls.db1_etcd.depends_on).toEqual(["terraform_data.db1_base"]);
   });
 
   test("rendered files are also local files, for review in the plan", () => {
@@ -121,16 +119,16 @@ describe("on-prem HA stack", () => {
   });
 
   test("with an offline bundle, every host gets it before anything else, re-sent only when its content changes", () => {
-    const bundled = synth({ ...deployment, onprem: { ...deployment.onprem, bundle: "/srv/bundles/matrix-bundle-small-0123abcd.tar" } }).config.resource.null_resource;
-    expect(bundled.db1_bundle.triggers).toEqual({ host: "db1", bundle_sha256: '${filesha256("/srv/bundles/matrix-bundle-small-0123abcd.tar")}' });
+    const bundled = provisionerResources(synth({ ...deployment, onprem: { ...deployment.onprem, bundle: "/srv/bundles/matrix-bundle-small-0123abcd.tar" } }).config);
+    expect(bundled.db1_bundle.triggers_replace).toEqual({ host: "db1", bundle_sha256: '${filesha256("/srv/bundles/matrix-bundle-small-0123abcd.tar")}' });
     expect(bundled.db1_bundle.provisioner[0].file).toEqual({ source: "/srv/bundles/matrix-bundle-small-0123abcd.tar", destination: "/var/tmp/matrix-platform-bundle.tar" });
     // The host installs it only with the SHA-256 the plan recorded in the trigger (not the file's at apply time).
-    expect(bundled.db1_bundle.provisioner[1].file.content).toContain("expected=${self.triggers.bundle_sha256}\n");
-    expect(bundled.db1_base.depends_on).toEqual(["null_resource.db1_bundle"]);
+    expect(bundled.db1_bundle.provisioner[1].file.content).toContain("expected=${self.triggers_replace.bundle_sha256}\n");
+    expect(bundled.db1_base.depends_on).toEqual(["terraform_data.db1_bundle"]);
     expect(nulls.db1_bundle).toBeUndefined();
     // The Synapse unit runs the playbook the bundle carries: a new bundle re-runs it, and no other unit.
-    expect(bundled.synapse1_synapse.triggers.bundle_sha256).toBe('${filesha256("/srv/bundles/matrix-bundle-small-0123abcd.tar")}');
-    expect(Object.keys(bundled).filter((r) => bundled[r].triggers.bundle_sha256 !== undefined && !r.endsWith("_bundle"))).toEqual(["synapse1_synapse"]);
+    expect(bundled.synapse1_synapse.triggers_replace.bundle_sha256).toBe('${filesha256("/srv/bundles/matrix-bundle-small-0123abcd.tar")}');
+    expect(Object.keys(bundled).filter((r) => bundled[r].triggers_replace.bundle_sha256 !== undefined && !r.endsWith("_bundle"))).toEqual(["synapse1_synapse"]);
   });
 
   test("a way in: the DNS names to create, the first admin (its password a sensitive output) and the token command", () => {

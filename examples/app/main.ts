@@ -11,7 +11,6 @@
 import { join } from "node:path";
 import { File } from "@cdktf/provider-local/lib/file";
 import { LocalProvider } from "@cdktf/provider-local/lib/provider";
-import { NullProvider } from "@cdktf/provider-null/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { App, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
@@ -20,11 +19,10 @@ import { loadDeploymentFile, MatrixOnPrem, relaxProviderVersions } from "../../i
 class ChatStack extends TerraformStack {
   constructor(scope: Construct, id: string, deploymentFile: string) {
     super(scope, id);
-    // The platform's provisioners need these three providers; configure them as you like.
-    new NullProvider(this, "null");
+    // The platform needs these two providers (its provisioners are built-in terraform_data).
     new LocalProvider(this, "local");
     new RandomProvider(this, "random");
-    relaxProviderVersions(this, ["local", "null", "random"]);
+    relaxProviderVersions(this, ["local", "random"]);
     new LocalBackend(this, { path: join(__dirname, `${id}.tfstate`) });
 
     const deployment = loadDeploymentFile(deploymentFile);

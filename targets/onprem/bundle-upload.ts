@@ -1,7 +1,8 @@
-import { Resource } from "@cdktf/provider-null/lib/resource";
+import { DataResource } from "cdktf";
 import { Construct } from "constructs";
 import { renderTemplate } from "../../constructs/template";
 import { toTerraformString } from "../shared/terraform-text";
+import { movedFromNullResource } from "./moved-from-null";
 import { rootShell, type HostAccess } from "./ssh";
 
 const EXPECTED_MARKER = "@@bundle_sha256@@";
@@ -19,16 +20,16 @@ export interface BundleUploadProps {
  * the host installs it only if it still has that SHA-256.
  */
 export class BundleUpload extends Construct {
-  readonly resource: Resource;
+  readonly resource: DataResource;
 
   constructor(scope: Construct, id: string, props: BundleUploadProps) {
     super(scope, id);
     const upload = "/var/tmp/matrix-platform-bundle.tar";
     const script = "/var/tmp/matrix-platform-bundle-install.sh";
     // The hash the plan recorded in the trigger (`self`), not the file's at apply time.
-    const installScript = toTerraformString(renderTemplate("base/bundle-install.sh.mustache", { upload, expectedSha256: EXPECTED_MARKER })).replace(EXPECTED_MARKER, "${self.triggers.bundle_sha256}");
-    this.resource = new Resource(this, "upload", {
-      triggers: { host: props.hostName, bundle_sha256: `\${filesha256(${JSON.stringify(props.bundle)})}` },
+    const installScript = toTerraformString(renderTemplate("base/bundle-install.sh.mustache", { upload, expectedSha256: EXPECTED_MARKER })).replace(EXPECTED_MARKER, "${self.triggers_replace.bundle_sha256}");
+    this.resource = new DataResource(this, "upload", {
+      triggersReplace: { host: props.hostName, bundle_sha256: `\${filesha256(${JSON.stringify(props.bundle)})}` },
       connection: props.access.connection,
       provisioners: [
         { type: "file", source: props.bundle, destination: upload },
@@ -37,5 +38,6 @@ export class BundleUpload extends Construct {
       ],
     });
     this.resource.overrideLogicalId(`${props.hostName}_bundle`);
+    movedFromNullResource(this.resource);
   }
 }

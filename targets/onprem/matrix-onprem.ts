@@ -39,13 +39,13 @@ export interface PlatformHost {
 
 /**
  * The Matrix platform on existing hosts reached over SSH, added to any TerraformStack:
- * one `null_resource` per (host, role) that waits for the roles it depends on across the
+ * one `terraform_data` per (host, role) that waits for the roles it depends on across the
  * cluster and for the earlier units on its own host, the generated secrets
  * (`random_password`), the offline bundle's upload and the server_name guard.
  *
  * It creates no provider and no backend: the stack that holds it configures the
- * `hashicorp/null`, `hashicorp/local` and `hashicorp/random` providers and its state.
- * Resource addresses are readable and fixed (`null_resource.db1_patroni`), so a stack
+ * `hashicorp/local` and `hashicorp/random` providers and its state. Resource addresses
+ * are readable and fixed (`terraform_data.db1_patroni`), so a stack
  * holds one platform.
  */
 export class MatrixOnPrem extends Construct {

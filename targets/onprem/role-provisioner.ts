@@ -1,12 +1,12 @@
 import { File } from "@cdktf/provider-local/lib/file";
-import { Resource } from "@cdktf/provider-null/lib/resource";
-import type { ITerraformDependable } from "cdktf";
+import { DataResource, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { pkiItemPath, type PkiPaths } from "../../constructs/pki/layout";
 import { SECRET_MARKER } from "../../constructs/markers";
 import { APT_INSTALL } from "../../constructs/roles/base";
 import { unitHash, type RoleUnit } from "../../constructs/roles/unit";
 import { toTerraformString } from "../shared/terraform-text";
+import { movedFromNullResource } from "./moved-from-null";
 import { rootShell, type HostAccess } from "./ssh";
 
 export interface RoleProvisionerProps {
@@ -26,13 +26,14 @@ export interface RoleProvisionerProps {
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
- * One role on one host: a null_resource that uploads the role's files to a private
+ * One role on one host: a terraform_data resource (built into OpenTofu and Terraform, the
+ * successor of null_resource) that uploads the role's files to a private
  * staging folder, installs them in place and runs the role's idempotent activation.
  * Its trigger is the hash of exactly those files and that script, so an unchanged role
  * plans to no change and a changed one re-runs alone.
  */
 export class RoleProvisioner extends Construct {
-  readonly resource: Resource;
+  readonly resource: DataResource;
   /** SHA-256 of the role's files, script and packages: the re-provisioning key. */
   readonly contentHash: string;
 
@@ -74,8 +75,8 @@ export class RoleProvisioner extends Construct {
       "",
     ].join("\n");
 
-    this.resource = new Resource(this, "provision", {
-      triggers: {
+    this.resource = new DataResource(this, "provision", {
+      triggersReplace: {
         host: hostName,
         role: unit.name,
         content_sha256: this.contentHash,
@@ -94,7 +95,8 @@ export class RoleProvisioner extends Construct {
         { type: "remote-exec", inline: [`${rootShell(props.access)} ${stage}/install.sh`] },
       ],
     });
-    // Readable addresses in plans: null_resource.db1_patroni, not a hashed construct path.
+    // Readable addresses in plans: terraform_data.db1_patroni, not a hashed construct path.
     this.resource.overrideLogicalId(`${hostName}_${unit.name}`);
+    movedFromNullResource(this.resource);
   }
 }

@@ -1,5 +1,4 @@
 import { LocalProvider } from "@cdktf/provider-local/lib/provider";
-import { NullProvider } from "@cdktf/provider-null/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
@@ -13,11 +12,10 @@ export class OnPremStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: MatrixOnPremProps) {
     super(scope, id);
-    new NullProvider(this, "null");
     new LocalProvider(this, "local");
     new RandomProvider(this, "random");
     configureBackend(this, props.deployment.backend);
-    relaxProviderVersions(this, ["local", "null", "random"]);
+    relaxProviderVersions(this, ["local", "random"]);
     // "Default" leaves the construct out of resource addresses (cdktf's logical ids).
     this.platform = new MatrixOnPrem(this, "Default", props);
 

@@ -1,14 +1,12 @@
 import type { TerraformStack } from "cdktf";
 
 /**
- * The prebuilt cdktf bindings pin exact provider versions (local 2.6.1, random 3.7.2,
- * null 3.2.4). The stacks accept any compatible release instead, so users get provider
+ * The prebuilt cdktf bindings pin exact provider versions (local 2.6.1, random 3.7.2). The stacks accept any compatible release instead, so users get provider
  * fixes without a binding upgrade and the offline mirror may carry a newer minor.
  */
 export const PROVIDER_CONSTRAINTS = {
   local: "~> 2.6",
   random: "~> 3.7",
-  null: "~> 3.2",
 } as const;
 
 export function relaxProviderVersions(stack: TerraformStack, names: readonly (keyof typeof PROVIDER_CONSTRAINTS)[]): void {

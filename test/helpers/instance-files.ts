@@ -63,7 +63,7 @@ export const withShellShebang = (files: readonly HostFile[]) => files.filter((f)
 /**
  * Every shell script the hosts of an on-prem deployment get: each unit's activation
  * script, the shell scripts among its files, and the generated install script that
- * runs them (read back from the synthesized null_resource provisioners, Terraform
+ * runs them (read back from the synthesized terraform_data provisioners, Terraform
  * escaping undone).
  */
 export function onpremScripts(deployment: Deployment, config: TerraformJson): { readonly scripts: Script[]; readonly unknownInterpreters: string[] } {
@@ -81,16 +81,16 @@ export function onpremScripts(deployment: Deployment, config: TerraformJson): { 
       }
     }
   }
-  for (const [name, resource] of Object.entries(config.resource.null_resource ?? {})) {
+  for (const [name, resource] of Object.entries(config.resource.terraform_data ?? {})) {
     for (const provisioner of (resource as { provisioner?: Record<string, { destination?: string; content?: string }>[] }).provisioner ?? []) {
       const file = provisioner.file;
       if (!file?.destination?.endsWith("install.sh") || file.content === undefined) continue;
       // The bundle's SHA-256 as the plan recorded it: the one interpolation a script may hold.
-      const content = file.content.replace("${self.triggers.bundle_sha256}", "0".repeat(64));
+      const content = file.content.replace("${self.triggers_replace.bundle_sha256}", "0".repeat(64));
       // No other Terraform interpolation may be left in it (it carries no secrets)...
       if (/(?<!\$)\$\{|(?<!%)%\{/.test(content)) throw new Error(`${name}: ${file.destination} holds a Terraform interpolation`);
       // ...so undoing the escaping gives the exact text the host runs.
-      scripts.push({ label: `null_resource.${name} ${file.destination}`, content: content.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"), shell: "sh" });
+      scripts.push({ label: `terraform_data.${name} ${file.destination}`, content: content.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"), shell: "sh" });
     }
   }
   return { scripts, unknownInterpreters };

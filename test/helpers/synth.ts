@@ -31,3 +31,8 @@ export function synthToDir(deployment: Deployment, outdir: string): string {
   app.synth();
   return join(outdir, "stacks", deployment.name);
 }
+
+/** The stack's SSH provisioners (terraform_data with provisioners), by address name. */
+export function provisionerResources(config: TerraformJson): Record<string, any> {
+  return Object.fromEntries(Object.entries(config.resource.terraform_data ?? {}).filter(([, r]) => r.provisioner !== undefined));
+}
