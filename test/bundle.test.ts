@@ -9,11 +9,12 @@
  * Takes about 1 minute warm, 10 minutes cold (debootstrap, downloads, Go builds).
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { buildTopology } from "../constructs/topology/resolve";
 import { planCluster } from "../constructs/plan";
-import { ANSIBLE_CORE_VERSION, ANSIBLE_REQUIREMENTS, ANSIBLE_VENV } from "../constructs/roles/synapse/playbook";
+import { ANSIBLE_CORE_VERSION, ANSIBLE_REQUIREMENTS, ANSIBLE_VENV, IMAGE_BUILD_CONTEXT } from "../constructs/roles/synapse/playbook";
+import { S3_PROVIDER_IMAGE_REQUIREMENTS, S3_STORAGE_PROVIDER_VERSION } from "../constructs/roles/synapse/wheelhouse";
 import type { OnPremDeployment } from "../constructs/deployment/model";
 import { SECRET_MARKER } from "../constructs/markers";
 import { hostPlan } from "../constructs/plan";
@@ -92,7 +93,7 @@ describe("offline bundle of onprem-small", () => {
     const listing = sh("tar", ["-tf", built.file]).output.trim().split("\n");
     const binaries = built.manifest.binaries.map((b) => b.file);
     expect(binaries).toEqual(["bin/livekit-server", "bin/mc", "bin/minio"]);
-    const playbookPart = (f: string) => /^(ansible|playbook)\//.test(f);
+    const playbookPart = (f: string) => /^(ansible|playbook|synapse-image-wheels)\//.test(f);
     expect(listing.filter((f) => !playbookPart(f)).sort()).toEqual(["Packages", "Packages.gz", "Release", "manifest.json", "bin/", ...binaries, ...built.manifest.debs.map((d) => d.file)].sort());
     // Every pinned Ansible wheel and the checkout, .git left out.
     const wheels = built.manifest.ansible!.map((w) => w.file);
@@ -100,6 +101,12 @@ describe("offline bundle of onprem-small", () => {
     expect(listing.filter((f) => f.startsWith("ansible/") && f !== "ansible/").sort()).toEqual(wheels.sort());
     expect(listing).toEqual(expect.arrayContaining(["playbook/setup.yml", "playbook/requirements.yml", "playbook/roles/galaxy/stand_in_marker/tasks/main.yml"]));
     expect(built.manifest.playbook).toMatchObject({ commit: null, galaxy_roles: 1, tree_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // The S3 storage provider for the playbook's Synapse image: pure Python, any image's Python takes it.
+    expect(built.manifest.synapse_wheels?.dir).toBe("synapse-image-wheels");
+    const imageWheels = built.manifest.synapse_wheels!.files.map((w) => w.file);
+    expect(imageWheels).toHaveLength(S3_PROVIDER_IMAGE_REQUIREMENTS.length);
+    expect(imageWheels.filter((w) => !w.endsWith("-none-any.whl"))).toEqual([]);
+    expect(listing.filter((f) => f.startsWith("synapse-image-wheels/") && f !== "synapse-image-wheels/").sort()).toEqual(imageWheels.sort());
     const inside = JSON.parse(sh("tar", ["-xOf", built.file, "manifest.json"]).output);
     expect(inside).toEqual(built.manifest);
   });
@@ -173,6 +180,19 @@ describe("offline bundle of onprem-small", () => {
     // The collection the playbook's roles pull images with (>= 3.6.0, its collections/requirements.yml).
     expect(r.output).toMatch(/^community\.docker\s+[3-9]\.\d+\.\d+/m);
   });
+  test("the image wheels install the S3 storage provider with no package index into a Python that has Synapse (as the playbook's image build does)", () => {
+    requireTools();
+    const python = join(ROOT, ".cache/venv-synapse/bin/python");
+    if (!existsSync(python)) throw new Error(`${python} is missing: scripts/deps/poc-e2e.sh installs it`);
+    const wheels = join(work, "image-wheels");
+    mkdirSync(wheels, { recursive: true });
+    expect(sh("tar", ["-xf", built.file, "-C", wheels, "synapse-image-wheels"]).status).toBe(0);
+    const r = sh(python, ["-m", "pip", "install", "--dry-run", "--disable-pip-version-check", "--no-index", `--find-links=${join(wheels, "synapse-image-wheels")}`, `synapse-s3-storage-provider==${S3_STORAGE_PROVIDER_VERSION}`]);
+    expect(r.output).toContain(`Would install`);
+    expect(r.output).toContain(`synapse-s3-storage-provider-${S3_STORAGE_PROVIDER_VERSION}`);
+    expect(r.status).toBe(0);
+  });
+
   test("the Synapse unit's playbook run (the stand-in) on that root: the bundle's Ansible and checkout, the generated inventory, the host as its own controller, the tags", () => {
     requireTools();
     const root = join(work, "root");
@@ -187,7 +207,7 @@ describe("offline bundle of onprem-small", () => {
     mkdirSync(join(root, "tmp/stub"), { recursive: true });
     writeFileSync(join(root, "tmp/stub/systemctl"), "#!/bin/sh\necho \"systemctl $*\" >>/tmp/stub/calls\n", { mode: 0o755 });
     writeFileSync(join(root, "tmp/activate.sh"), unit.activate);
-    const r = offline(root, "PATH=/tmp/stub:$PATH sh /tmp/activate.sh && echo \"host: $(hostname)\" && cat /var/lib/matrix-stand-in/run.ini /tmp/stub/calls");
+    const r = offline(root, `PATH=/tmp/stub:$PATH sh /tmp/activate.sh && echo "host: $(hostname)" && cat /var/lib/matrix-stand-in/run.ini /tmp/stub/calls && ls ${IMAGE_BUILD_CONTEXT}/s3-storage-provider-wheels | sed 's/^/image wheel: /'`);
     if (r.status !== 0) throw new Error(`the Synapse unit's activation failed:\n${r.output.split("\n").slice(-30).join("\n")}`);
     const lines = r.output.trim().split("\n");
     const run = Object.fromEntries(lines.filter((l) => l.includes(" = ")).map((l) => l.split(" = ")));
@@ -207,6 +227,8 @@ describe("offline bundle of onprem-small", () => {
       started: "yes",
     });
     expect(lines).toEqual(expect.arrayContaining(["systemctl enable rsync.service", "systemctl restart rsync.service"]));
+    // The bundle's wheels are in the customized image's build context, where vars.yml's Dockerfile steps COPY them from.
+    expect(lines.filter((l) => l.startsWith("image wheel: ")).map((l) => l.slice("image wheel: ".length)).sort()).toEqual(built.manifest.synapse_wheels!.files.map((w) => basename(w.file)).sort());
   });
 });
 
@@ -232,7 +254,7 @@ describe("programs the operator supplies", () => {
     expect(() => buildBundle({ request, outDir: join(work, "none"), cacheDir, playbookDir: PLAYBOOK_STAND_IN, elementWeb: tarball })).toThrow(
       "--element-web: the deployment's Synapse host runs matrix-docker-ansible-deploy, which serves Element Web from its own container; the tarball is for onprem.synapse.install: native",
     );
-    const native = { ...request, synapseWheels: true };
+    const native = { ...request, synapseWheels: "native" as const };
     const notRelease = join(work, "not-element.tar.gz");
     expect(sh("tar", ["-czf", notRelease, "-C", ROOT, "README.md"]).status).toBe(0);
     expect(() => buildBundle({ request: native, outDir: join(work, "none"), cacheDir, playbookDir: PLAYBOOK_STAND_IN, elementWeb: notRelease })).toThrow(

@@ -190,6 +190,36 @@ describe("facts the configs must get right", () => {
     }
   });
 
+  test.each([true, false])("with LiveKit and federation %s, the playbook serves the OpenID resource lk-jwt-service checks tokens at, and Element shows calls", (federation) => {
+    const vars = parseYaml(fileOf(unitsOf(buildTopology({ ...loadExample("onprem-small"), federation }), "synapse1"), "/opt/matrix-platform/inventory/host_vars/chat.z3r0d3v.com/vars.yml"));
+    expect(vars).toMatchObject({
+      matrix_homeserver_federation_enabled: federation,
+      matrix_synapse_federation_port_openid_resource_required: true,
+      matrix_client_element_features_feature_video_rooms: true,
+      matrix_client_element_features_feature_group_calls: true,
+      matrix_client_element_features_feature_element_call_video_rooms: true,
+    });
+  });
+
+  test("in the air gap (a bundle), the playbook's Synapse image installs the S3 storage provider from the bundle's wheels, not a package index", () => {
+    const deployment = loadExample("onprem-small");
+    const varsOf = (d: typeof deployment) => parseYaml(fileOf(unitsOf(buildTopology(d), "synapse1"), "/opt/matrix-platform/inventory/host_vars/chat.z3r0d3v.com/vars.yml"));
+    if (deployment.target !== "onprem") throw new Error("onprem-small is on-prem");
+    const bundled = varsOf({ ...deployment, onprem: { ...deployment.onprem, bundle: "/srv/bundle.tar" } });
+    expect(Object.keys(bundled).filter((k) => !(k in MDAD_VARIABLES))).toEqual([]);
+    expect(bundled).toMatchObject({
+      matrix_synapse_ext_synapse_s3_storage_provider_enabled: true,
+      matrix_synapse_ext_synapse_s3_storage_provider_version: "1.7.0",
+      matrix_synapse_container_image_customizations_enabled: true,
+      matrix_synapse_container_image_customizations_s3_storage_provider_installation_enabled: false,
+    });
+    expect(bundled.matrix_synapse_container_image_customizations_dockerfile_body_custom).toBe(
+      "COPY s3-storage-provider-wheels /tmp/s3-storage-provider-wheels\nRUN pip install --no-index --find-links=/tmp/s3-storage-provider-wheels synapse-s3-storage-provider==1.7.0\n",
+    );
+    // With package sources, the playbook's own pip install stays.
+    expect(varsOf(deployment)).not.toHaveProperty("matrix_synapse_container_image_customizations_enabled");
+  });
+
   test("the admin UI and admin API are refused at HAProxy outside the admin subnets", () => {
     const cfg = fileOf(unitsOf(small, "lb1"), "/etc/haproxy/haproxy.cfg");
     expect(cfg).toContain("http-request deny deny_status 403 if admin_path !{ src 10.10.99.0/24 }");

@@ -151,5 +151,7 @@ test("the deployment's branding reaches Element Web's config.json, whatever char
     branding: { auth_header_logo_url: "https://intranet.example/logo.svg" },
     default_theme: 'custom-Acme: "Chat" #1',
     setting_defaults: { custom_themes: [{ name: 'Acme: "Chat" #1', is_dark: false, colors: { "accent-color": "#112233", "primary-color": "#112233" } }] },
+    // The cluster has LiveKit: Element offers group calls and video rooms.
+    features: { feature_video_rooms: true, feature_group_calls: true, feature_element_call_video_rooms: true },
   });
 });

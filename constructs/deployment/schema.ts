@@ -16,155 +16,123 @@ const workerCount = z.int({ error: "is not a whole number of workers" }).min(1, 
 const port = z.int({ error: "is not a port number" }).min(1, { error: "is not a port number (1-65535)" }).max(65535, { error: "is not a port number (1-65535)" });
 
 const sshKey = {
-  /** Path of the private key on the machine that runs `tofu apply`; `~` is expanded. */
-  private_key_path: z.string().min(1).optional(),
-  /** Use the keys of the running SSH agent instead of a key file. */
-  use_agent: z.boolean().optional(),
+  private_key_path: z.string().min(1).optional().describe("Path of the private key on the machine that runs `tofu apply`; `~` is expanded."),
+  use_agent: z.boolean().optional().describe("Use the keys of the running SSH agent instead of a key file."),
 };
 
 /** Accept any SSH host key: for a first look at a lab only; every plan then says so. */
-const insecureSkip = { insecure_skip_host_key_check: z.boolean().optional() };
+const insecureSkip = { insecure_skip_host_key_check: z.boolean().optional().describe("Accept any SSH host key (a lab's first look only; every plan then warns).") };
 
 export const bastionSchema = z.strictObject({
-  host: z.string().min(1),
-  user: z.string().min(1),
-  port: port.default(22),
+  host: z.string().min(1).describe("The jump host's address or name, reached from the machine that runs tofu."),
+  user: z.string().min(1).describe("SSH user on the jump host."),
+  port: port.default(22).describe("SSH port of the jump host."),
   ...sshKey,
   ...insecureSkip,
 });
 
 export const hostSchema = z.strictObject({
-  name: z.string().regex(HOST_NAME, { error: "is not a host name (lower-case letters, digits and '-', starting with a letter)" }),
-  address: ipv4,
-  ssh_user: z.string().min(1).optional(),
+  name: z.string().regex(HOST_NAME, { error: "is not a host name (lower-case letters, digits and '-', starting with a letter)" }).describe("Host name, unique; also its name in /etc/hosts, certificates and resource addresses."),
+  address: ipv4.describe("Private IPv4 address, unique."),
+  ssh_user: z.string().min(1).optional().describe("SSH user for this host, instead of onprem.ssh.user."),
   ...sshKey,
   ...insecureSkip,
-  /** Roles carried by this host, listed one by one ... */
-  roles: z.array(z.enum(ROLES, { error: `is not a role; roles are: ${ROLES.join(", ")}` })).min(1).optional(),
-  /** ... or a role group, the placement rule that co-locates roles as the research notes allow. */
-  group: z.enum(ROLE_GROUP_NAMES as [string, ...string[]], { error: `is not a role group; groups are: ${ROLE_GROUP_NAMES.join(", ")}` }).optional(),
+  roles: z.array(z.enum(ROLES, { error: `is not a role; roles are: ${ROLES.join(", ")}` })).min(1).optional().describe("Roles carried by this host, listed one by one ..."),
+  group: z.enum(ROLE_GROUP_NAMES as [string, ...string[]], { error: `is not a role group; groups are: ${ROLE_GROUP_NAMES.join(", ")}` }).optional().describe("... or a role group, the placement rule that co-locates roles as the research notes allow."),
 });
 
 export const onpremSchema = z.strictObject({
-  /** Virtual IP held by Keepalived on the active load balancer; the domain resolves to it. */
-  vip: ipv4.optional(),
-  /** Intranet subnets where Matrix clients live (allowed to the public ports, never denied as TURN peers). */
-  client_subnets: z.array(cidr).min(1, { error: "needs at least one subnet" }),
-  /** Operators' subnets (SSH, Grafana, consoles, Synapse Admin). */
-  admin_subnets: z.array(cidr).min(1, { error: "needs at least one subnet" }),
+  vip: ipv4.optional().describe("Virtual IP held by Keepalived on the active load balancer; the domain resolves to it."),
+  client_subnets: z.array(cidr).min(1, { error: "needs at least one subnet" }).describe("Intranet subnets where Matrix clients live (allowed to the public ports, never denied as TURN peers)."),
+  admin_subnets: z.array(cidr).min(1, { error: "needs at least one subnet" }).describe("Operators' subnets (SSH, Grafana, consoles, Synapse Admin)."),
   ssh: z
     .strictObject({
-      user: z.string().min(1).default("root"),
-      port: port.default(22),
+      user: z.string().min(1).default("root").describe("root, or a user with passwordless sudo."),
+      port: port.default(22).describe("SSH port of every host."),
       ...sshKey,
-      /** Accept any host key on every host and the bastion (a lab's first look only). */
-      insecure_skip_host_key_check: z.boolean().default(false),
-      bastion: bastionSchema.optional(),
+      insecure_skip_host_key_check: z.boolean().default(false).describe("Accept any host key on every host and the bastion (a lab's first look only)."),
+      bastion: bastionSchema.optional().describe("A jump host every SSH connection goes through."),
     })
-    .default({ user: "root", port: 22, insecure_skip_host_key_check: false }),
-  /** Coturn relay range; the firewall and Coturn are rendered from the same value. */
-  turn_relay_ports: z.tuple([port, port]).default([49152, 50151]),
-  hosts: z.array(hostSchema).min(1, { error: "needs at least one host" }),
-  /** Database tier settings; the defaults follow the scale's worker count. */
+    .default({ user: "root", port: 22, insecure_skip_host_key_check: false })
+    .describe("How the machine running tofu reaches every host."),
+  turn_relay_ports: z.tuple([port, port]).default([49152, 50151]).describe("Coturn relay range; the firewall and Coturn are rendered from the same value."),
+  hosts: z.array(hostSchema).min(1, { error: "needs at least one host" }).describe("The existing hosts, each with a placement rule (group) or its roles."),
   database: z
     .strictObject({
-      /** Patroni synchronous replication: no acknowledged commit is lost on failover (default true). */
-      synchronous_mode: z.boolean().default(true),
-      /** PgBouncer server connections per pool (default: cp_max 10 x (main + every worker process)). */
-      pool_size: z.int().min(5, { error: "must be at least 5 connections" }).max(1000, { error: "must be at most 1000 connections" }).optional(),
+      synchronous_mode: z.boolean().default(true).describe("Patroni synchronous replication: no acknowledged commit is lost on failover (default true)."),
+      pool_size: z.int().min(5, { error: "must be at least 5 connections" }).max(1000, { error: "must be at most 1000 connections" }).optional().describe("PgBouncer server connections per pool (default: cp_max 10 x (main + every worker process))."),
     })
-    .default({ synchronous_mode: true }),
-  /** The backup server's schedule keeps this many backups; the media pull is throttled to spare the Synapse host. */
+    .default({ synchronous_mode: true }).describe("Database tier settings; the defaults follow the scale's worker count."),
   backup: z
     .strictObject({
-      /** Weekly full backups kept (older ones expire with their WAL). */
-      retention_full: z.int().min(1, { error: "must keep at least 1 full backup" }).max(52, { error: "must be at most 52 (a year of weekly fulls)" }).default(4),
-      /** Daily differential backups kept. */
-      retention_diff: z.int().min(1, { error: "must keep at least 1 differential backup" }).max(60, { error: "must be at most 60" }).default(7),
-      /** rsync --bwlimit of the media pull, in KiB/s. */
-      media_bandwidth_kbps: z.int().min(100, { error: "must be at least 100 KiB/s" }).default(20480),
+      retention_full: z.int().min(1, { error: "must keep at least 1 full backup" }).max(52, { error: "must be at most 52 (a year of weekly fulls)" }).default(4).describe("Weekly full backups kept (older ones expire with their WAL)."),
+      retention_diff: z.int().min(1, { error: "must keep at least 1 differential backup" }).max(60, { error: "must be at most 60" }).default(7).describe("Daily differential backups kept."),
+      media_bandwidth_kbps: z.int().min(100, { error: "must be at least 100 KiB/s" }).default(20480).describe("rsync --bwlimit of the media pull, in KiB/s."),
     })
-    .default({ retention_full: 4, retention_diff: 7, media_bandwidth_kbps: 20480 }),
-  /** Where Alertmanager sends alerts: an intranet SMTP relay (no authentication, no Internet). Without it, alerts show in Alertmanager and Grafana only. */
+    .default({ retention_full: 4, retention_diff: 7, media_bandwidth_kbps: 20480 }).describe("The backup server's schedule keeps this many backups; the media pull is throttled to spare the Synapse host."),
   alerts: z
     .strictObject({
-      email: z.email({ error: "is not an e-mail address" }),
-      smarthost: z.string().regex(/^[a-z0-9.-]+:\d{1,5}$/, { error: "is not host:port of an SMTP relay (such as mail.example.internal:25)" }),
-      from: z.email({ error: "is not an e-mail address" }).optional(),
+      email: z.email({ error: "is not an e-mail address" }).describe("Where alerts go."),
+      smarthost: z.string().regex(/^[a-z0-9.-]+:\d{1,5}$/, { error: "is not host:port of an SMTP relay (such as mail.example.internal:25)" }).describe("The intranet SMTP relay, host:port."),
+      from: z.email({ error: "is not an e-mail address" }).optional().describe("Sender address. Default: alertmanager@<domain>."),
     })
-    .optional(),
-  /** matrix-docker-ansible-deploy on the Synapse host: run by the provisioner (default), or only rendered for the operator to run. */
+    .optional().describe("Where Alertmanager sends alerts: an intranet SMTP relay (no authentication, no Internet). Without it, alerts show in Alertmanager and Grafana only."),
   playbook: z
     .strictObject({
-      /** Run the playbook on the Synapse host at apply time (tags setup-all,ensure-matrix-users-created,start). */
-      run: z.boolean().default(true),
-      /** The intranet registry mirroring the playbook's container images, as a prefix (registry.example.internal:5000/); without it, images come from their public registries. */
+      run: z.boolean().default(true).describe("Run the playbook on the Synapse host at apply time (tags setup-all,ensure-matrix-users-created,start)."),
       registry_mirror: z
         .string()
         .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?\/([a-z0-9._-]+\/)*$/, { error: "is not a registry prefix: host[:port]/ with an optional path, ending in / (such as registry.example.internal:5000/)" })
-        .optional(),
+        .optional().describe("The intranet registry mirroring the playbook's container images, as a prefix (registry.example.internal:5000/); without it, images come from their public registries."),
     })
-    .default({ run: true }),
-  /** How the Synapse host is installed, and its worker counts where they differ from the scale's. */
+    .default({ run: true }).describe("matrix-docker-ansible-deploy on the Synapse host: run by the provisioner (default), or only rendered for the operator to run."),
   synapse: z
     .strictObject({
-      /** playbook: matrix-docker-ansible-deploy (containers; needs their images). native: Synapse and its workers from the bundle's wheelhouse as systemd units, no container registry. */
-      install: z.enum(["playbook", "native"], { error: 'is not an install path; use "playbook" (matrix-docker-ansible-deploy) or "native" (wheelhouse and systemd units)' }).default("playbook"),
-      /** Fewer (or more) workers of a type than the scale's preset, such as for a lab; every type keeps at least one. */
+      install: z.enum(["playbook", "native"], { error: 'is not an install path; use "playbook" (matrix-docker-ansible-deploy) or "native" (wheelhouse and systemd units)' }).default("playbook").describe("playbook: matrix-docker-ansible-deploy (containers; needs their images). native: Synapse and its workers from the bundle's wheelhouse as systemd units, no container registry."),
       workers: z
         .strictObject({
-          sync: workerCount.optional(),
-          client_reader: workerCount.optional(),
-          federation_sender: workerCount.optional(),
-          event_persister: workerCount.optional(),
+          sync: workerCount.optional().describe("Sync workers (/sync long-polls)."),
+          client_reader: workerCount.optional().describe("Client readers (other client API reads)."),
+          federation_sender: workerCount.optional().describe("Federation senders."),
+          event_persister: workerCount.optional().describe("Event persisters (the events stream writers)."),
         })
-        .optional(),
+        .optional().describe("Fewer (or more) workers of a type than the scale's preset, such as for a lab; every type keeps at least one."),
     })
-    .default({ install: "playbook" }),
-  /** The cluster's PKI folder (npm run pki); relative to this file. Default: <name>.pki beside it. */
-  pki: z.string().min(1).optional(),
-  /** Each host's and the bastion's SSH host key, OpenSSH known_hosts format (npm run host-keys); relative to this file. Default: <name>.known_hosts beside it. */
-  known_hosts: z.string().min(1).optional(),
-  /** Offline package bundle (npm run bundle); relative to this file. Without it, hosts use their own apt sources. */
-  bundle: z.string().regex(/\.tar$/, { error: "is not a bundle file (npm run bundle writes matrix-bundle-<name>-<hash>.tar)" }).optional(),
+    .default({ install: "playbook" }).describe("How the Synapse host is installed, and its worker counts where they differ from the scale's."),
+  pki: z.string().min(1).optional().describe("The cluster's PKI folder (npm run pki); relative to this file. Default: <name>.pki beside it."),
+  known_hosts: z.string().min(1).optional().describe("Each host's and the bastion's SSH host key, OpenSSH known_hosts format (npm run host-keys); relative to this file. Default: <name>.known_hosts beside it."),
+  bundle: z.string().regex(/\.tar$/, { error: "is not a bundle file (npm run bundle writes matrix-bundle-<name>-<hash>.tar)" }).optional().describe("Offline package bundle (npm run bundle); relative to this file. Without it, hosts use their own apt sources."),
 });
 
 export const awsSchema = z.strictObject({
-  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "is not an AWS region (such as eu-central-1)" }),
-  instance_type: z.string().regex(/^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$/, { error: "is not an EC2 instance type (such as t3.large)" }).default("t3.large"),
-  /** The operator's address range for SSH; 0.0.0.0/0 is refused unless allow_ssh_from_anywhere. */
-  ssh_cidr: cidr.optional(),
-  allow_ssh_from_anywhere: z.boolean().default(false),
-  /** Close port 22 entirely; operators use SSM Session Manager. */
-  ssm_only: z.boolean().default(false),
-  alarm_email: z.email({ error: "is not an e-mail address" }),
-  monthly_budget_usd: z.number({ error: "is not a number" }).positive({ error: "must be a positive amount in USD" }),
-  root_volume_gb: z.int().min(30, { error: "must be at least 30 (GB)" }).default(30),
-  /** Keep the root volume when the instance is terminated. */
-  keep_root_volume: z.boolean().default(false),
-  /** Customer-managed KMS key for the root volume and the backup bucket (default: AWS-managed keys). */
-  kms_key_arn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, { error: "is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)" }).optional(),
-  /** Weekly EBS snapshots by Data Lifecycle Manager, 4 kept. */
-  weekly_snapshots: z.boolean().default(true),
-  /** Days container logs stay in CloudWatch Logs. */
-  log_retention_days: z.union([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365].map((d) => z.literal(d)) as [z.ZodLiteral<number>, z.ZodLiteral<number>, ...z.ZodLiteral<number>[]], { error: "is not a CloudWatch Logs retention; use 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180 or 365" }).default(30),
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "is not an AWS region (such as eu-central-1)" }).describe("AWS region of every resource."),
+  instance_type: z.string().regex(/^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$/, { error: "is not an EC2 instance type (such as t3.large)" }).default("t3.large").describe("EC2 instance type (2 vCPU and 8 GiB by default)."),
+  ssh_cidr: cidr.optional().describe("The operator's address range for SSH; 0.0.0.0/0 is refused unless allow_ssh_from_anywhere."),
+  allow_ssh_from_anywhere: z.boolean().default(false).describe("Permit ssh_cidr 0.0.0.0/0."),
+  ssm_only: z.boolean().default(false).describe("Close port 22 entirely; operators use SSM Session Manager."),
+  alarm_email: z.email({ error: "is not an e-mail address" }).describe("Receives the CloudWatch alarms and the budget's alerts (confirm the SNS subscription)."),
+  monthly_budget_usd: z.number({ error: "is not a number" }).positive({ error: "must be a positive amount in USD" }).describe("Monthly AWS budget in USD; e-mails at 50, 80 and 100 % of it actually spent."),
+  root_volume_gb: z.int().min(30, { error: "must be at least 30 (GB)" }).default(30).describe("Size of the encrypted gp3 root volume, GB."),
+  keep_root_volume: z.boolean().default(false).describe("Keep the root volume when the instance is terminated."),
+  kms_key_arn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, { error: "is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)" }).optional().describe("Customer-managed KMS key for the root volume and the backup bucket (default: AWS-managed keys)."),
+  weekly_snapshots: z.boolean().default(true).describe("Weekly EBS snapshots by Data Lifecycle Manager, 4 kept."),
+  log_retention_days: z.union([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365].map((d) => z.literal(d)) as [z.ZodLiteral<number>, z.ZodLiteral<number>, ...z.ZodLiteral<number>[]], { error: "is not a CloudWatch Logs retention; use 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180 or 365" }).default(30).describe("Days container logs stay in CloudWatch Logs."),
 });
 
 /** OpenTofu's state and plan encryption: the key from a passphrase, or from AWS KMS. */
 const migrate = {
-  /** Reads the existing unencrypted state once and writes it encrypted: apply once, then remove. */
-  migrate_from_unencrypted: z.boolean().default(false),
+  migrate_from_unencrypted: z.boolean().default(false).describe("Reads the existing unencrypted state once and writes it encrypted: apply once, then remove."),
 };
 export const encryptionSchema = z.discriminatedUnion(
   "key",
   [
     /** Key derived (PBKDF2) from the passphrase in TF_VAR_state_passphrase, 16 characters or more. */
-    z.strictObject({ key: z.literal("passphrase"), ...migrate }),
+    z.strictObject({ key: z.literal("passphrase").describe("Key derived (PBKDF2) from TF_VAR_state_passphrase, 16 characters or more."), ...migrate }),
     /** Data keys from an AWS KMS key; the usual AWS credentials. */
     z.strictObject({
-      key: z.literal("aws_kms"),
-      kms_key_id: z.string().regex(/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+|alias\/.+|[0-9a-f-]{36})$/, { error: "is not a KMS key (its ARN, id or alias/<name>)" }),
-      region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "is not an AWS region (such as eu-central-1)" }),
+      key: z.literal("aws_kms").describe("Data keys from an AWS KMS key; the usual AWS credentials."),
+      kms_key_id: z.string().regex(/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+|alias\/.+|[0-9a-f-]{36})$/, { error: "is not a KMS key (its ARN, id or alias/<name>)" }).describe("The KMS key: ARN, id or alias/<name>."),
+      region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "is not an AWS region (such as eu-central-1)" }).describe("The KMS key's region."),
       ...migrate,
     }),
   ],
@@ -174,39 +142,41 @@ export const encryptionSchema = z.discriminatedUnion(
 export const backendSchema = z.discriminatedUnion(
   "type",
   [
-    z.strictObject({ type: z.literal("local"), path: z.string().min(1).optional(), encryption: encryptionSchema.optional() }),
     z.strictObject({
-      type: z.literal("cloud"),
-      organization: z.string().min(1),
-      workspace: z.string().min(1),
-      hostname: z.string().min(1).optional(),
-      encryption: encryptionSchema.optional(),
+      type: z.literal("local").describe("State in a file on this machine."),
+      path: z.string().min(1).optional().describe("State file, relative to the deployment file. Default: <name>.tfstate beside it."),
+      encryption: encryptionSchema.optional().describe("OpenTofu's encryption of the state and saved plans."),
+    }),
+    z.strictObject({
+      type: z.literal("cloud").describe("State in Terraform Cloud / HCP Terraform."),
+      organization: z.string().min(1).describe("The organization that owns the workspace."),
+      workspace: z.string().min(1).describe("The workspace holding this deployment's state."),
+      hostname: z.string().min(1).optional().describe("The service's host name (Terraform Enterprise)."),
+      encryption: encryptionSchema.optional().describe("OpenTofu's encryption of the state and saved plans."),
     }),
   ],
   { error: 'is not a backend type; use "local" or "cloud" (Terraform Cloud / HCP Terraform)' },
 );
 
 export const deploymentSchema = z.strictObject({
-  name: z.string().regex(DEPLOYMENT_NAME, { error: "is not a deployment name (3-40 lower-case letters, digits and '-')" }),
-  /** Optional on AWS only: without it, the instance's Elastic IP is the public address. */
-  domain: domain("domain").optional(),
-  /** Permanent: baked into every user ID. Defaults to the domain. */
-  server_name: domain("server_name").optional(),
-  /** server_name is permanent; changing it on a deployed platform needs this explicit flag. */
-  allow_server_name_change: z.boolean().default(false),
-  target: z.enum(["aws", "onprem"], { error: 'is not a target; use "aws" or "onprem"' }),
-  scale: z.enum(SCALES, { error: `is not a scale; use one of ${SCALES.join(", ")}` }),
-  federation: z.boolean().default(false),
+  name: z.string().regex(DEPLOYMENT_NAME, { error: "is not a deployment name (3-40 lower-case letters, digits and '-')" }).describe("Names the stack, its state and its tags."),
+  domain: domain("domain").optional().describe("The DNS name users open. Optional on AWS only: without it, the instance's Elastic IP is the public address."),
+  server_name: domain("server_name").optional().describe("Permanent: part of every user and room ID. Default: the domain (required without one)."),
+  allow_server_name_change: z.boolean().default(false).describe("server_name is permanent; changing it on a deployed platform needs this explicit flag."),
+  target: z.enum(["aws", "onprem"], { error: 'is not a target; use "aws" or "onprem"' }).describe("aws: the proof of concept on one EC2 instance; onprem: existing hosts over SSH."),
+  scale: z.enum(SCALES, { error: `is not a scale; use one of ${SCALES.join(", ")}` }).describe("poc: one host; small, medium, large: the HA cluster for 1K, 5K, 10K concurrent users (aws: poc only)."),
+  federation: z.boolean().default(false).describe("Federation with other Matrix servers."),
   branding: z
     .strictObject({
-      brand: z.string().min(1).default("Element"),
-      logo_url: z.url({ error: "is not a URL" }).optional(),
-      theme_color: z.string().regex(/^#[0-9a-fA-F]{6}$/, { error: "is not a colour like #0dbd8b" }).default("#0dbd8b"),
+      brand: z.string().min(1).default("Element").describe("The name Element shows."),
+      logo_url: z.url({ error: "is not a URL" }).optional().describe("Logo on Element's login page. Default: Element's."),
+      theme_color: z.string().regex(/^#[0-9a-fA-F]{6}$/, { error: "is not a colour like #0dbd8b" }).default("#0dbd8b").describe("Accent colour of Element's default theme."),
     })
-    .default({ brand: "Element", theme_color: "#0dbd8b" }),
-  backend: backendSchema.default({ type: "local" }),
-  aws: awsSchema.optional(),
-  onprem: onpremSchema.optional(),
+    .default({ brand: "Element", theme_color: "#0dbd8b" })
+    .describe("White-label: how Element presents the platform."),
+  backend: backendSchema.default({ type: "local" }).describe("Where the Terraform state lives."),
+  aws: awsSchema.optional().describe("Settings of target aws (required there, refused otherwise)."),
+  onprem: onpremSchema.optional().describe("Settings of target onprem (required there, refused otherwise)."),
 });
 
 export type DeploymentInput = z.input<typeof deploymentSchema>;

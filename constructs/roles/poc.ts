@@ -7,7 +7,8 @@ import { commonView } from "./view";
 /** Container images of the proof of concept, pinned. */
 export const POC_IMAGES = {
   postgres: "postgres:15.10-bookworm",
-  synapse: "matrixdotorg/synapse:v1.163.2",
+  // The Synapse release matrix-docker-ansible-deploy pins (SYNAPSE_VERSION), like every install path.
+  synapse: "matrixdotorg/synapse:v1.159.0",
   element: "vectorim/element-web:v1.11.100",
   nginx: "nginx:1.28.0-bookworm",
 } as const;

@@ -43,9 +43,15 @@ export interface RoleUnit {
    * wheelhouse of Ansible, and a new bundle re-runs the unit (it may carry a new playbook).
    */
   readonly playbook?: true;
-  /** Installs Synapse natively: the bundle must carry the Synapse wheelhouse. */
-  readonly synapseWheels?: true;
+  /**
+   * Python wheels the bundle must carry for Synapse: "native", the whole Synapse for the
+   * native installation; "image", the S3 storage provider the playbook's customized image
+   * installs.
+   */
+  readonly synapseWheels?: SynapseWheels;
 }
+
+export type SynapseWheels = "native" | "image";
 
 export interface RoleContext {
   readonly topology: Topology;

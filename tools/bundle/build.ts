@@ -9,7 +9,8 @@ import { bundleTarName, manifestText, type BundleManifest, type ManifestBinary }
 import { checkPlaybookCheckout, stagePlaybook } from "./playbook";
 import { stageWheels, type Wheelhouse } from "./wheels";
 import { ANSIBLE_REQUIREMENTS } from "../../constructs/roles/synapse/playbook";
-import { SYNAPSE_REQUIREMENTS } from "../../constructs/roles/synapse/wheelhouse";
+import { S3_PROVIDER_IMAGE_REQUIREMENTS, SYNAPSE_REQUIREMENTS } from "../../constructs/roles/synapse/wheelhouse";
+import type { SynapseWheels } from "../../constructs/roles/unit";
 import { writeFlatRepository, writeTar } from "./repo";
 import { checkElementWeb, checkSuppliedDeb, ELEMENT_WEB, readSuppliedProgram, stageElementWeb, stageSuppliedProgram, type SuppliedDeb, type SuppliedProgram } from "./supplied";
 import type { BundleRequest } from "./request";
@@ -43,7 +44,10 @@ export interface BuiltBundle {
 }
 
 const ANSIBLE_WHEELS: Wheelhouse = { dir: "ansible", what: "Ansible for the Synapse host", requirements: ANSIBLE_REQUIREMENTS, pinnedIn: "ANSIBLE_REQUIREMENTS (constructs/roles/synapse/playbook.ts)" };
-const SYNAPSE_WHEELS: Wheelhouse = { dir: "synapse-wheels", what: "Synapse for the native Synapse host", requirements: SYNAPSE_REQUIREMENTS, pinnedIn: "SYNAPSE_REQUIREMENTS (constructs/roles/synapse/wheelhouse.ts)", noDeps: true };
+const SYNAPSE_WHEELS: Record<SynapseWheels, Wheelhouse> = {
+  native: { dir: "synapse-wheels", what: "Synapse for the native Synapse host", requirements: SYNAPSE_REQUIREMENTS, pinnedIn: "SYNAPSE_REQUIREMENTS (constructs/roles/synapse/wheelhouse.ts)", noDeps: true },
+  image: { dir: "synapse-image-wheels", what: "the S3 storage provider for the playbook's Synapse image", requirements: S3_PROVIDER_IMAGE_REQUIREMENTS, pinnedIn: "SYNAPSE_REQUIREMENTS (constructs/roles/synapse/wheelhouse.ts)", noDeps: true },
+};
 
 /** Resolves, downloads (cached), assembles and tars the bundle of one request. */
 export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
@@ -51,7 +55,7 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
   if (opts.request.playbook && opts.playbookDir === undefined) {
     throw new Error("the Synapse host runs matrix-docker-ansible-deploy from the bundle: pass --playbook <checkout> (the playbook at the pinned commit with `just roles` done; README, \"Synapse host\"), or set onprem.playbook.run: false");
   }
-  if (opts.elementWeb !== undefined && !opts.request.synapseWheels) {
+  if (opts.elementWeb !== undefined && opts.request.synapseWheels !== "native") {
     throw new Error(`--element-web: the deployment's Synapse host runs matrix-docker-ansible-deploy, which serves Element Web from its own container; the tarball is for onprem.synapse.install: native`);
   }
   // Before any download: a checkout that cannot run offline, or a program that cannot run
@@ -76,7 +80,8 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
     });
     const programs = supplied.map(({ name, data }) => stageSuppliedProgram(name, data, staging));
     const playbook = checkout ? { ansible: stageWheels(ANSIBLE_WHEELS, opts.cacheDir, staging), playbook: stagePlaybook(checkout, staging) } : {};
-    const synapse = opts.request.synapseWheels ? { synapse_wheels: stageWheels(SYNAPSE_WHEELS, opts.cacheDir, staging) } : {};
+    const wheels = opts.request.synapseWheels ? SYNAPSE_WHEELS[opts.request.synapseWheels] : undefined;
+    const synapse = wheels ? { synapse_wheels: { dir: wheels.dir, files: stageWheels(wheels, opts.cacheDir, staging) } } : {};
     const elementWebPart = elementWeb ? { element_web: stageElementWeb(elementWeb.path, elementWeb.version, staging) } : {};
     const manifest: BundleManifest = {
       format: 1,
@@ -96,7 +101,7 @@ export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
     mkdirSync(opts.outDir, { recursive: true });
     const file = join(opts.outDir, bundleTarName(manifest));
     const partial = `${file}.partial-${process.pid}`;
-    writeTar(staging, ["Packages", "Packages.gz", "Release", "manifest.json", ...debs.map((d) => d.file), ...(binaries.length + programs.length > 0 ? ["bin"] : []), ...(manifest.playbook ? ["ansible", "playbook"] : []), ...(manifest.synapse_wheels ? [SYNAPSE_WHEELS.dir] : []), ...(manifest.element_web ? [ELEMENT_WEB.file] : [])], partial);
+    writeTar(staging, ["Packages", "Packages.gz", "Release", "manifest.json", ...debs.map((d) => d.file), ...(binaries.length + programs.length > 0 ? ["bin"] : []), ...(manifest.playbook ? ["ansible", "playbook"] : []), ...(manifest.synapse_wheels ? [manifest.synapse_wheels.dir] : []), ...(manifest.element_web ? [ELEMENT_WEB.file] : [])], partial);
     renameSync(partial, file);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { file, manifest, bytes: statSync(file).size, downloaded: downloaded.length, seconds };

@@ -1,5 +1,6 @@
 import { sha256 } from "../../constructs/hash";
 import type { ManifestFile, ManifestPlaybook } from "./playbook";
+import type { Wheelhouse } from "./wheels";
 import type { ManifestElementWeb } from "./supplied";
 import type { ManifestSupplied } from "./supplied";
 /** One .deb in the bundle. */
@@ -55,8 +56,11 @@ export interface BundleManifest {
   readonly ansible?: readonly ManifestFile[];
   /** The matrix-docker-ansible-deploy checkout under playbook/. */
   readonly playbook?: ManifestPlaybook;
-  /** The Synapse wheelhouse under synapse-wheels/, when the Synapse host is installed natively. */
-  readonly synapse_wheels?: readonly ManifestFile[];
+  /**
+   * Synapse's wheels: the whole Synapse under synapse-wheels/ for the native installation,
+   * or the S3 storage provider under synapse-image-wheels/ for the playbook's image.
+   */
+  readonly synapse_wheels?: { readonly dir: Wheelhouse["dir"]; readonly files: readonly ManifestFile[] };
   /** Element Web's release tarball, when the operator supplied it. */
   readonly element_web?: ManifestElementWeb;
 }

@@ -3,6 +3,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs
 import { join, relative } from "node:path";
 import { parse } from "yaml";
 import { MDAD_CHECKED_AT } from "../../constructs/roles/synapse/mdad-variables";
+import { SYNAPSE_VERSION } from "../../constructs/roles/synapse/wheelhouse";
 import { sha256 } from "../../constructs/hash";
 
 /**
@@ -41,8 +42,9 @@ export interface PlaybookCheckout {
 }
 
 /**
- * Checks that `dir` is a playbook checkout ready to run offline: setup.yml, and every role
- * requirements.yml pins present under roles/galaxy. Throws an error that names the fix.
+ * Checks that `dir` is a playbook checkout ready to run offline: setup.yml, every role
+ * requirements.yml pins present under roles/galaxy, and the Synapse release the product is
+ * built for. Throws an error that names the fix.
  */
 export function checkPlaybookCheckout(dir: string): PlaybookCheckout {
   const fix = "clone matrix-docker-ansible-deploy at the pinned commit and run `just roles` (or `ansible-galaxy install -r requirements.yml -p roles/galaxy/ --force`) in it on a connected machine";
@@ -55,6 +57,14 @@ export function checkPlaybookCheckout(dir: string): PlaybookCheckout {
   const missing = roles.filter((name) => !existsSync(join(dir, "roles/galaxy", name)));
   if (missing.length > 0) {
     throw new Error(`--playbook ${dir}: ${missing.length} of ${roles.length} Galaxy roles are missing under roles/galaxy (${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}); ${fix}`);
+  }
+  const defaults = join(dir, "roles/custom/matrix-synapse/defaults/main.yml");
+  const pinned = existsSync(defaults) ? /^matrix_synapse_version:\s*v?(\S+)\s*$/m.exec(readFileSync(defaults, "utf8"))?.[1] : undefined;
+  if (pinned === undefined) throw new Error(`--playbook ${dir}: no matrix_synapse_version in roles/custom/matrix-synapse/defaults/main.yml; ${fix}`);
+  if (pinned !== SYNAPSE_VERSION) {
+    throw new Error(
+      `--playbook ${dir}: it runs Synapse ${pinned}, but this product's configuration, database sizing and tests are for Synapse ${SYNAPSE_VERSION} (the playbook at ${MDAD_CHECKED_AT.commit.slice(0, 9)}); check out that commit, or move the product to the new release first (SYNAPSE_VERSION, MDAD_CHECKED_AT)`,
+    );
   }
   const git = existsSync(join(dir, ".git")) ? spawnSync("git", ["-C", dir, "rev-parse", "HEAD"], { encoding: "utf8" }) : undefined;
   return { dir, roles, commit: git?.status === 0 ? git.stdout.trim() : null };

@@ -1,5 +1,5 @@
 import type { ClusterPlan } from "../../constructs/plan";
-import type { BinaryName } from "../../constructs/roles/unit";
+import type { BinaryName, RoleUnit, SynapseWheels } from "../../constructs/roles/unit";
 
 /** The Debian packages one host's units need. */
 export interface HostPackages {
@@ -19,8 +19,8 @@ export interface BundleRequest {
   readonly binaries: readonly BinaryName[];
   /** A unit runs matrix-docker-ansible-deploy: the bundle carries the playbook and Ansible. */
   readonly playbook: boolean;
-  /** A unit installs Synapse natively: the bundle carries its wheelhouse. */
-  readonly synapseWheels: boolean;
+  /** The Synapse wheels a unit needs from the bundle, if any (RoleUnit.synapseWheels). */
+  readonly synapseWheels?: SynapseWheels;
 }
 
 const sortedUnique = (names: Iterable<string>): string[] => [...new Set(names)].sort();
@@ -34,5 +34,10 @@ export function bundleRequest(plan: ClusterPlan, onlyHosts?: (host: string) => b
   const hosts = chosen.map(({ host, units }) => ({ host: host.name, packages: sortedUnique(units.flatMap((u) => u.packages)) }));
   const units = chosen.flatMap((h) => h.units);
   const binaries = sortedUnique(units.flatMap((u) => u.binaries ?? [])) as BinaryName[];
-  return { deployment: plan.topology.name, hosts, packages: sortedUnique(hosts.flatMap((h) => h.packages)), binaries, playbook: units.some((u) => u.playbook), synapseWheels: units.some((u) => u.synapseWheels) };
+  return { deployment: plan.topology.name, hosts, packages: sortedUnique(hosts.flatMap((h) => h.packages)), binaries, playbook: units.some((u) => u.playbook), ...synapseWheelsOf(units) };
+}
+
+function synapseWheelsOf(units: readonly RoleUnit[]): { synapseWheels?: SynapseWheels } {
+  const kind = units.find((u) => u.synapseWheels)?.synapseWheels;
+  return kind ? { synapseWheels: kind } : {};
 }

@@ -5,8 +5,8 @@ import { sha256 } from "../../constructs/hash";
 import { filesUnder, type ManifestFile } from "./playbook";
 
 /**
- * Python wheelhouses for the Synapse host: the pinned Ansible the playbook path runs, or the
- * pinned Synapse of the native path. Each is a complete, pinned set for the hosts' Python,
+ * Python wheelhouses for the Synapse host: the pinned Ansible the playbook path runs (and the
+ * S3 storage provider its customized image installs), or the pinned Synapse of the native path. Each is a complete, pinned set for the hosts' Python,
  * installed there with `pip --no-index`.
  */
 
@@ -18,7 +18,7 @@ const projectName = (s: string) => s.split(/==|-\d/)[0].toLowerCase().replace(/[
 
 export interface Wheelhouse {
   /** Folder in the bundle, and the name of the set in messages. */
-  readonly dir: "ansible" | "synapse-wheels";
+  readonly dir: "ansible" | "synapse-wheels" | "synapse-image-wheels";
   readonly what: string;
   readonly requirements: readonly string[];
   /** Where the pins are kept, for the message when pip pulls in an unpinned wheel. */

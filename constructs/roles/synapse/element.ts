@@ -24,12 +24,16 @@ export function elementBranding(branding: Topology["branding"]) {
   };
 }
 
+/** The Element Web features a deployment with LiveKit turns on: group calls and video rooms. */
+export const ELEMENT_CALL_FEATURES = ["feature_video_rooms", "feature_group_calls", "feature_element_call_video_rooms"] as const;
+
 /**
  * Element Web's config.json for a homeserver (the proof of concept's container, the native
- * Synapse host's nginx): the deployment's branding, guests and custom server URLs off.
- * Built as data, so any brand name stays valid JSON.
+ * Synapse host's nginx): the deployment's branding, guests and custom server URLs off, and
+ * the call features when the deployment has LiveKit. Built as data, so any brand name
+ * stays valid JSON.
  */
-export function elementConfig(branding: Topology["branding"], baseUrl: string, serverName: string): string {
+export function elementConfig(branding: Topology["branding"], baseUrl: string, serverName: string, calls = false): string {
   const b = elementBranding(branding);
   const config = {
     default_server_config: { "m.homeserver": { base_url: baseUrl, server_name: serverName } },
@@ -41,6 +45,7 @@ export function elementConfig(branding: Topology["branding"], baseUrl: string, s
     branding: { auth_header_logo_url: b.logoUrl },
     setting_defaults: { custom_themes: [{ name: b.brand, is_dark: false, colors: { "accent-color": b.themeColor, "primary-color": b.themeColor } }] },
     default_country_code: "US",
+    ...(calls ? { features: Object.fromEntries(ELEMENT_CALL_FEATURES.map((f) => [f, true])) } : {}),
   };
   return `${JSON.stringify(config, null, 2)}\n`;
 }

@@ -4,7 +4,8 @@ import { mediaStore } from "../minio";
 import { port } from "../../topology/ports";
 import { elementBranding, elementHostName } from "./element";
 import { MDAD_CHECKED_AT } from "./mdad-variables";
-import { ANSIBLE_CORE_VERSION, ANSIBLE_REQUIREMENTS, ANSIBLE_VENV, INVENTORY_DIR, MDAD_REPOSITORY, PLAYBOOK_DIR, PLAYBOOK_TAGS } from "./playbook";
+import { ANSIBLE_CORE_VERSION, ANSIBLE_REQUIREMENTS, ANSIBLE_VENV, IMAGE_BUILD_CONTEXT, INVENTORY_DIR, MDAD_REPOSITORY, PLAYBOOK_DIR, PLAYBOOK_TAGS } from "./playbook";
+import { S3_STORAGE_PROVIDER_VERSION } from "./wheelhouse";
 import { APT_INSTALL } from "../base";
 import type { RoleRenderer } from "../unit";
 import { NATIVE_PATHS, renderNativeSynapse } from "./native";
@@ -29,7 +30,12 @@ export const renderSynapse: RoleRenderer = ({ topology, host }) => {
   const turnUris = members(topology, "coturn").flatMap((m) => [`turn:${m.address}:${port("coturn.turn_udp")}?transport=udp`, `turn:${m.address}:${port("coturn.turn_tcp")}?transport=tcp`, `turns:${m.address}:${port("coturn.tls")}?transport=tcp`]);
   const rtc = members(topology, "livekit").length > 0 ? { jwtUrl: `https://${domain}${LIVEKIT_JWT_PATH}` } : undefined;
   const { playbook } = topology;
-  const vars = { ...view, registryMirror: playbook.registryMirror, scale: topology.scale, federation: topology.federation, workers: topology.workers, sshUser: host.sshUser, loadBalancers, turnUris, mdad: MDAD_CHECKED_AT, elementFqn: elementHostName(domain), admin: { localpart: FIRST_ADMIN }, element: jsonValues(elementBranding(topology.branding)), mediaStore: mediaStore(topology), rtc };
+  const store = mediaStore(topology);
+  // The playbook builds Synapse's image with the S3 storage provider: a bundle built for the
+  // deployment carries the provider's wheels, and with a bundle the build installs them.
+  const needsImageWheels = store !== undefined && playbook.run;
+  const imageWheels = needsImageWheels && playbook.bundled ? { version: S3_STORAGE_PROVIDER_VERSION, dir: "s3-storage-provider-wheels", bundleDir: "synapse-image-wheels", context: IMAGE_BUILD_CONTEXT } : undefined;
+  const vars = { ...view, imageWheels, registryMirror: playbook.registryMirror, scale: topology.scale, federation: topology.federation, workers: topology.workers, sshUser: host.sshUser, loadBalancers, turnUris, mdad: MDAD_CHECKED_AT, elementFqn: elementHostName(domain), admin: { localpart: FIRST_ADMIN }, element: jsonValues(elementBranding(topology.branding)), mediaStore: store, rtc };
   const inventory = INVENTORY_DIR;
   const activation = {
     ...view,
@@ -56,7 +62,7 @@ export const renderSynapse: RoleRenderer = ({ topology, host }) => {
   const backupPackages = backupHosts.length > 0 ? ["rsync"] : [];
   if (topology.synapseInstall === "native") {
     const native = renderNativeSynapse({ topology, host }, { adminLocalpart: FIRST_ADMIN, turnUris, ...(rtc ? { rtc } : {}), backupSource });
-    return { name: "synapse", files: [...native.files, ...backupFiles], activate: native.activate, packages: [...native.packages, ...backupPackages], synapseWheels: true };
+    return { name: "synapse", files: [...native.files, ...backupFiles], activate: native.activate, packages: [...native.packages, ...backupPackages], synapseWheels: "native" };
   }
   return {
     name: "synapse",
@@ -65,11 +71,12 @@ export const renderSynapse: RoleRenderer = ({ topology, host }) => {
       { path: `${inventory}/host_vars/${domain}/vars.yml`, content: renderTemplate("synapse/vars.yml.mustache", vars), mode: "0600" },
       ...backupFiles,
     ],
-    activate: renderTemplate("synapse/activate.sh.mustache", { ...activation, backupSource }),
+    activate: renderTemplate("synapse/activate.sh.mustache", { ...activation, imageWheels, backupSource }),
     // python3-docker: the playbook's Docker modules need the SDK; the playbook's own role
     // for it is turned off (it would reach for a package mirror).
     packages: ["docker.io", "python3", "python3-docker", ...(playbook.run ? ["python3-venv"] : []), ...backupPackages],
     ...(playbook.run ? { playbook: true } : {}),
+    ...(needsImageWheels ? { synapseWheels: "image" as const } : {}),
   };
 };
 

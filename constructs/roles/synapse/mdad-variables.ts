@@ -5,7 +5,13 @@
  * add it with its file. (Renamed variables fail the playbook's own validation, e.g.
  * matrix_synapse_admin_* became matrix_ketesa_* in v2026.04.03.0.)
  */
-export const MDAD_CHECKED_AT = { commit: "c0681e4bc2d55df19056f3d3a7b997f9e7335890", date: "2026-08-22", migrationVersion: "v2026.05.18.0" } as const;
+export const MDAD_CHECKED_AT = {
+  commit: "c0681e4bc2d55df19056f3d3a7b997f9e7335890",
+  date: "2026-08-22",
+  migrationVersion: "v2026.05.18.0",
+  /** roles/custom/matrix-synapse/defaults/main.yml, matrix_synapse_version: the release every install path runs. */
+  synapseVersion: "1.159.0",
+} as const;
 
 const MB = "roles/custom/matrix-base/defaults/main.yml";
 const SY = "roles/custom/matrix-synapse/defaults/main.yml";
@@ -70,6 +76,14 @@ export const MDAD_VARIABLES: Readonly<Record<string, string>> = {
   matrix_synapse_delayed_events_enabled: SY,
   matrix_static_files_file_matrix_client_property_org_matrix_msc4143_rtc_foci_enabled: STATIC,
   matrix_static_files_file_matrix_client_property_org_matrix_msc4143_rtc_foci_custom: STATIC,
+  matrix_synapse_federation_port_openid_resource_required: SY,
+  matrix_synapse_ext_synapse_s3_storage_provider_version: SY,
+  matrix_synapse_container_image_customizations_enabled: SY,
+  matrix_synapse_container_image_customizations_s3_storage_provider_installation_enabled: SY,
+  matrix_synapse_container_image_customizations_dockerfile_body_custom: SY,
+  matrix_client_element_features_feature_video_rooms: ELEMENT,
+  matrix_client_element_features_feature_group_calls: ELEMENT,
+  matrix_client_element_features_feature_element_call_video_rooms: ELEMENT,
   matrix_ketesa_enabled: "roles/custom/matrix-ketesa/defaults/main.yml",
   matrix_ketesa_container_labels_traefik_ipallowlist_sourcerange: "roles/custom/matrix-ketesa/defaults/main.yml",
   traefik_config_entrypoint_web_secure_enabled: TRAEFIK,

@@ -146,7 +146,7 @@ export function renderNativeSynapse({ topology, host }: RoleContext, shared: Nat
       { path: "/etc/systemd/system/matrix-synapse-worker@.service", content: renderTemplate("synapse/native/matrix-synapse-worker@.service.mustache", unitView), mode: "0644" },
       { path: `/etc/redis/redis-${REDIS.instance}.conf`, content: renderTemplate("synapse/native/redis.conf.mustache", { ...view, redisPort: REDIS.port }), mode: "0640", owner: "redis:redis" },
       { path: "/etc/nginx/conf.d/matrix-synapse.conf", content: nginx, mode: "0644" },
-      { path: NATIVE_PATHS.elementConfig, content: elementConfig(topology.branding, `https://${domain}`, topology.serverName), mode: "0644" },
+      { path: NATIVE_PATHS.elementConfig, content: elementConfig(topology.branding, `https://${domain}`, topology.serverName, shared.rtc !== undefined), mode: "0644" },
     ],
     activate,
     packages: ["python3", "python3-venv", "nginx", "redis-server"],

@@ -8,6 +8,8 @@
 export const INVENTORY_DIR = "/opt/matrix-platform/inventory";
 /** The playbook checkout, with its Galaxy roles under roles/galaxy. */
 export const PLAYBOOK_DIR = "/opt/matrix-platform/playbook";
+/** The build context of the playbook's customized Synapse image (matrix_synapse_customized_container_src_files_path). */
+export const IMAGE_BUILD_CONTEXT = "/matrix/synapse/customized-docker-src";
 /** The virtualenv Ansible runs from. */
 export const ANSIBLE_VENV = "/opt/matrix-platform/ansible";
 

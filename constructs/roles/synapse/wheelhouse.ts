@@ -84,3 +84,12 @@ export const SYNAPSE_REQUIREMENTS = [
   "webencodings==0.6.1",
   "zope-interface==8.7",
 ] as const;
+
+/**
+ * The playbook's customized Synapse image installs the S3 storage provider with pip. In the
+ * air gap it installs it from these wheels (the bundle carries them): the provider and what
+ * it needs beyond the image's own Synapse (psycopg2, PyYAML and Twisted are there already),
+ * all pure Python, so any Python of the image takes them. Pins shared with the native list.
+ */
+const IMAGE_WHEEL_NAMES = ["synapse-s3-storage-provider", "boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3", "humanize", "tqdm"];
+export const S3_PROVIDER_IMAGE_REQUIREMENTS: readonly string[] = SYNAPSE_REQUIREMENTS.filter((r) => IMAGE_WHEEL_NAMES.includes(r.split("==")[0]));
