@@ -32,7 +32,7 @@ console.log("\n$ tofu init -input=false -reconfigure");
 const init = tofu("init", "-input=false", "-reconfigure");
 const missing = init.status === 0 ? [] : missingProviders(init.stdout + init.stderr);
 if (missing.length > 0) {
-  console.error(`error: OpenTofu cannot install ${missing.join(", ")}: no provider mirror holds ${missing.length > 1 ? "them" : "it"} and no registry answers from here. On a machine with internet access run \`npm run providers -- ${positionals[0] ?? "<deployment.yaml>"}\` and bring the providers/ folder here (README, "OpenTofu offline").`);
+  console.error(`error: OpenTofu cannot install ${missing.join(", ")}: no provider mirror holds ${missing.length > 1 ? "them" : "it"} and no registry answers from here. On a machine with internet access run \`npm run providers -- ${positionals[0] ?? "<deployment.yaml>"}\` and bring the providers/ folder here (help/offline.md).`);
   process.exit(1);
 }
 process.stdout.write(init.stdout);

@@ -35,7 +35,7 @@ const mirror = (cwd: string) => {
 mirror(stackDir);
 
 // A state written before 0.2 names hashicorp/null (roles were null_resources): the first
-// plan after the upgrade needs it once, to move them to terraform_data (README, "Upgrading").
+// plan after the upgrade needs it once, to move them to terraform_data (help/offline.md, "Upgrading from 0.1").
 const legacy = mkdtempSync(join(tmpdir(), "null-provider-"));
 writeFileSync(join(legacy, "main.tf.json"), JSON.stringify({ terraform: { required_providers: { null: { source: "hashicorp/null", version: "~> 3.2" } } } }));
 mirror(legacy);

@@ -113,7 +113,7 @@ describe("AWS proof-of-concept stack", () => {
     expect(dlm.target_tags).toEqual({ MatrixSnapshots: "z3r0d3v-poc-weekly" });
     expect(instance.root_block_device.tags.MatrixSnapshots).toBe("z3r0d3v-poc-weekly");
     const budget = only(config, "aws_budgets_budget");
-    expect(budget).toMatchObject({ limit_amount: "60.00", limit_unit: "USD", time_unit: "MONTHLY" });
+    expect(budget).toMatchObject({ limit_amount: "100.00", limit_unit: "USD", time_unit: "MONTHLY" });
     expect(budget.notification.map((n: { threshold: number }) => n.threshold)).toEqual([50, 80, 100]);
     expect(variant({ weeklySnapshots: false }).resource.aws_dlm_lifecycle_policy).toBeUndefined();
   });

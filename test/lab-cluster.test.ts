@@ -7,7 +7,7 @@
 // (onprem.synapse.install: native): Synapse and every worker type of the scale as systemd
 // units, serving real Matrix clients (matrix-nio) over HTTPS through the VIP. The
 // lk-jwt-service the bundle carries is a stand-in (test/fixtures/lk-jwt-service-stand-in):
-// the real one cannot be had here (README).
+// the real one cannot be had here (help/onprem.md, "Element Call").
 import { join } from "node:path";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { loadDeploymentFile } from "../constructs/deployment/load";

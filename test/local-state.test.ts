@@ -66,7 +66,7 @@ function cdktfSynth(deploymentFile: string, out: string) {
   });
 }
 
-describe("no synth deletes the state of a deployed platform (the README's two-deployment workflow, through the cdktf CLI)", () => {
+describe("no synth deletes the state of a deployed platform (the two-deployment workflow of help/operations.md, through the cdktf CLI)", () => {
   const s = site();
   const state = join(s.dir, `${POC}.tfstate`);
   const stackDir = join(s.out, "stacks", POC);

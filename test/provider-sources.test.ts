@@ -61,7 +61,7 @@ describe("npm run plan, offline", () => {
     expect(r.status).toBe(1);
     const errors = r.stderr.split("\n").filter((l) => l.startsWith("error:"));
     expect(errors).toEqual([
-      `error: OpenTofu cannot install hashicorp/local, hashicorp/random: no provider mirror holds them and no registry answers from here. On a machine with internet access run \`npm run providers -- ${file}\` and bring the providers/ folder here (README, "OpenTofu offline").`,
+      `error: OpenTofu cannot install hashicorp/local, hashicorp/random: no provider mirror holds them and no registry answers from here. On a machine with internet access run \`npm run providers -- ${file}\` and bring the providers/ folder here (help/offline.md).`,
     ]);
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
     expect(r.stdout).not.toContain("Plan:");

@@ -51,7 +51,7 @@ describe("OpenTofu, offline, on every example", () => {
     }
   });
 
-  // The AWS provider cannot be built here in CI's time (README, "OpenTofu offline"); with
+  // The AWS provider cannot be built here in CI's time (help/offline.md); with
   // one in the provider mirror (`npm run providers` on a connected machine) this runs too.
   const awsTest = officialMirrorHas("aws") ? test : test.skip;
   awsTest("aws-poc: tofu init + validate (only when the provider mirror holds the official AWS provider)", () => {

@@ -64,7 +64,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const value = valueAt(raw, issue.path);
   switch (issue.code) {
     case "unrecognized_keys":
-      return problem(issue.path, undefined, `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}; check the spelling against the deployment file reference in the README`);
+      return problem(issue.path, undefined, `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}; check the spelling against the deployment file reference, help/deployment-file.md`);
     case "invalid_type":
       if (value === undefined) return problem(issue.path, undefined, `is required (${issue.expected})`);
       return problem(issue.path, value, `is a ${Array.isArray(value) ? "list" : typeof value}; expected ${issue.expected}`);

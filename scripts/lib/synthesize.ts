@@ -22,7 +22,7 @@ export function synthesizeDeployment(file: string, outdir = OUTDIR): { deploymen
   const deployment = exitOnDeploymentError(() => {
     const [d] = loadDeployments([file]);
     // The example gets its PKI on first use; a real deployment's is made once, on purpose,
-    // with `npm run pki` (see the README), and kept with its secrets.
+    // with `npm run pki` (help/onprem.md), and kept with its secrets.
     const plan = planCluster(buildTopology(d));
     if (d.target === "onprem") {
       checkHostKeys(d);

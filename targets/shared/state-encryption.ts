@@ -43,5 +43,5 @@ export function configureStateEncryption(stack: TerraformStack, encryption: Stat
 /** One line for an operator whose local state would hold the generated secrets in plain text. */
 export function plainStateWarning(d: Deployment, plan: ClusterPlan): string | undefined {
   if (d.backend.type !== "local" || d.backend.encryption || plan.secrets.length === 0) return undefined;
-  return `the state of ${d.name} (${d.backend.path}) will hold its ${plan.secrets.length} generated secrets in plain text; encrypt it with backend.encryption: { key: passphrase } and TF_VAR_state_passphrase (README, "Threat model")`;
+  return `the state of ${d.name} (${d.backend.path}) will hold its ${plan.secrets.length} generated secrets in plain text; encrypt it with backend.encryption: { key: passphrase } and TF_VAR_state_passphrase (help/security.md)`;
 }

@@ -11,7 +11,7 @@ import type { BinaryName } from "../../constructs/roles/unit";
  * - mc: MinIO's client, which creates the media bucket and Synapse's user.
  * - LiveKit: v1.13.5, the newest release that builds from the proxy alone (later ones
  *   replace pion with LiveKit forks the proxy does not serve).
- * - lk-jwt-service is not served by the module proxy: it cannot be built here (README).
+ * - lk-jwt-service is not served by the module proxy: it cannot be built here (help/onprem.md, "Element Call").
  */
 
 export interface GoBinary {

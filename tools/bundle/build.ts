@@ -53,7 +53,7 @@ const SYNAPSE_WHEELS: Record<SynapseWheels, Wheelhouse> = {
 export function buildBundle(opts: BuildBundleOptions): BuiltBundle {
   const started = process.hrtime.bigint();
   if (opts.request.playbook && opts.playbookDir === undefined) {
-    throw new Error("the Synapse host runs matrix-docker-ansible-deploy from the bundle: pass --playbook <checkout> (the playbook at the pinned commit with `just roles` done; README, \"Synapse host\"), or set onprem.playbook.run: false");
+    throw new Error("the Synapse host runs matrix-docker-ansible-deploy from the bundle: pass --playbook <checkout> (the playbook at the pinned commit with `just roles` done; help/onprem.md, \"Synapse host\"), or set onprem.playbook.run: false");
   }
   if (opts.elementWeb !== undefined && opts.request.synapseWheels !== "native") {
     throw new Error(`--element-web: the deployment's Synapse host runs matrix-docker-ansible-deploy, which serves Element Web from its own container; the tarball is for onprem.synapse.install: native`);

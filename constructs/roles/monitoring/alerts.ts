@@ -134,7 +134,7 @@ export function alertRuleGroups(poolSize: number): RuleGroup[] {
         (t) => `probe_ssl_earliest_cert_expiry - time() < ${t * DAY}`,
         "1h",
         "The certificate of {{ $labels.instance }} expires in {{ $value | humanizeDuration }}",
-        "Run `npm run pki -- <deployment.yaml>` to re-issue it, then `cdktf deploy` (README, Day 2).",
+        "Run `npm run pki -- <deployment.yaml>` to re-issue it, then `cdktf deploy` (help/operations.md, Day 2).",
       ),
     },
   ];
