@@ -459,6 +459,12 @@ test("a second apply with nothing changed has nothing to do", async () => {
   expect({ status: plan.status, summary: /No changes\.|Plan: .*/.exec(plan.output)?.[0] }).toEqual({ status: 0, summary: "No changes." });
 });
 
+test("a colleague's fresh synthesis on the same state plans no change either (review copies live in the state, not on a disk)", async () => {
+  const colleague = await synthAndInit(labDeployment(theLab().sshKeyPath, bundlePath), "stack-colleague");
+  const plan = await tofu(colleague, "plan", "-detailed-exitcode");
+  expect({ status: plan.status, summary: /No changes\.|Plan: .*/.exec(plan.output)?.[0] }).toEqual({ status: 0, summary: "No changes." });
+});
+
 test("another sync worker re-provisions only the Synapse host (and Prometheus's targets); the new worker runs and the signing key stays", async () => {
   const file = labDeployment(theLab().sshKeyPath, bundlePath, LAB_WORKERS.sync + 1);
   const dir = await synthAndInit(file, "stack-sync2");
@@ -466,8 +472,15 @@ test("another sync worker re-provisions only the Synapse host (and Prometheus's 
   expect(plan.status).toBe(0);
   const show = await tofu(dir, "show", "-json", "more-workers.plan");
   const changes = (JSON.parse(show.stdout).resource_changes as { address: string; change: { actions: string[] } }[]).filter((c) => !c.change.actions.includes("no-op") && !c.change.actions.includes("read"));
-  const rerun = changes.filter((c) => c.address.startsWith("terraform_data.")).map((c) => c.address).sort();
-  expect(rerun).toEqual(["terraform_data.mon1_monitoring", "terraform_data.synapse1_synapse"]);
+  // Replaced: the roles that re-run. Updated in place: the review copies of their changed files (the config diff).
+  const acted = (action: string) => changes.filter((c) => c.change.actions.includes(action)).map((c) => c.address).sort();
+  expect(acted("delete")).toEqual(["terraform_data.mon1_monitoring", "terraform_data.synapse1_synapse"]);
+  expect(acted("update").length).toBeGreaterThan(0);
+  expect([...acted("update"), ...acted("create")].filter((a) => !/^terraform_data\.(synapse1_synapse|mon1_monitoring)(_|$)/.test(a))).toEqual([]);
+  // What the approver reads: the config diff naming the new worker, and no secret value.
+  const review = (await tofu(dir, "show", "more-workers.plan")).output;
+  expect(review).toContain(`sync-worker-${LAB_WORKERS.sync}`);
+  for (const value of allSecrets().values()) expect(review).not.toContain(value);
   const signingKey = () => theLab().exec("synapse1", `sha256sum < /matrix/synapse/config/${DOMAIN}.signing.key`);
   const keyBefore = (await signingKey()).stdout;
   const apply = await tofu(dir, "apply", "more-workers.plan");

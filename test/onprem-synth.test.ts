@@ -1,5 +1,4 @@
 import type { OnPremDeployment } from "../constructs/deployment/model";
-import { File as LocalFile } from "@cdktf/provider-local/lib/file";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadExample, ROOT } from "./helpers/examples";
@@ -22,7 +21,7 @@ describe("on-prem HA stack", () => {
     expect(kinds[0]).toBe("remote-exec");
     expect(kinds.at(-1)).toBe("remote-exec");
     // every rendered file of the role, plus its activation script and the install script
-    const rendered = Object.keys(config.resource.local_file).filter((k) => k.startsWith("db1_pgbouncer_")).length;
+    const rendered = Object.keys(config.resource.terraform_data).filter((k) => k.startsWith("db1_pgbouncer_")).length;
     expect(rendered).toBe(2);
     expect(kinds.filter((k: string) => k === "file").length).toBe(rendered + 2);
     expect(r.triggers_replace).toEqual({ host: "db1", role: "pgbouncer", content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
@@ -88,9 +87,15 @@ describe("on-prem HA stack", () => {
     expect(nulls.db1_etcd.depends_on).toEqual(["terraform_data.db1_base"]);
   });
 
-  test("rendered files are also local files, for review in the plan", () => {
-    expect(json).toHaveResourceWithProperties(LocalFile, { filename: "rendered/db1/etc/pgbouncer/pgbouncer.ini" });
-    expect(config.resource.local_file.db1_pgbouncer_etc_pgbouncer_userlist_txt.content).toBe('"synapse" "<secret:synapse_db>"\n"pgbouncer_admin" "<secret:pgbouncer_auth>"\n');
+  test("each rendered file has a review copy in the state (plan shows its diff, secrets by name), nothing on the planning machine's disk", () => {
+    expect(config.resource.terraform_data.db1_pgbouncer_etc_pgbouncer_userlist_txt.input).toEqual({
+      host: "db1",
+      path: "/etc/pgbouncer/userlist.txt",
+      content: '"synapse" "<secret:synapse_db>"\n"pgbouncer_admin" "<secret:pgbouncer_auth>"\n',
+    });
+    expect(config.resource.local_file).toBeUndefined();
+    // Existing deployments' local_file copies leave the state without being deleted.
+    expect(config.removed).toContainEqual({ from: "local_file.db1_pgbouncer_etc_pgbouncer_userlist_txt", lifecycle: { destroy: false } });
   });
 
   test("secrets are random_password references, resolved only at apply time", () => {

@@ -2,7 +2,7 @@ import { DataResource } from "cdktf";
 import { Construct } from "constructs";
 import { renderTemplate } from "../../constructs/template";
 import { toTerraformString } from "../shared/terraform-text";
-import { movedFromNullResource } from "./moved-from-null";
+import { movedFromNullResource } from "./layout-upgrade";
 import { rootShell, type HostAccess } from "./ssh";
 
 const EXPECTED_MARKER = "@@bundle_sha256@@";

@@ -10,6 +10,7 @@ import { FIRST_ADMIN } from "../../constructs/roles/synapse";
 import { elementHostName } from "../../constructs/roles/synapse/element";
 import { ServerNameGuard } from "../shared/server-name-guard";
 import { BundleUpload } from "./bundle-upload";
+import { forgetLocalFileReviewCopies } from "./layout-upgrade";
 import { RoleProvisioner } from "./role-provisioner";
 import { ClusterSecrets } from "./secrets";
 import { hostAccess } from "./ssh";
@@ -23,12 +24,6 @@ export interface MatrixOnPremProps {
    * @default planDeployment(deployment)
    */
   readonly plan?: ClusterPlan;
-  /**
-   * Folder, relative to the stack's folder, of the review copies of every rendered file
-   * (`local_file`, so `plan` prints each config's diff).
-   * @default "rendered"
-   */
-  readonly renderedDir?: string;
 }
 
 /** A host as the platform's outputs describe it. */
@@ -100,7 +95,6 @@ export class MatrixOnPrem extends Construct {
           unit,
           access: h.access,
           pki: pkiPaths(d.onprem.pki, h.host.name),
-          renderedDir: props.renderedDir ?? "rendered",
           bundle: d.onprem.bundle,
           dependsOn: [
             ...[...new Set([...h.provisioned, ...clusterDeps])].map((p) => p.resource),
@@ -112,6 +106,7 @@ export class MatrixOnPrem extends Construct {
       }
     }
     this.provisioners = byRole;
+    forgetLocalFileReviewCopies(this, [...byRole.values()].flat().flatMap((p) => p.reviewCopies));
     warnUnverifiedHostKeys(this, unverifiedHosts(d));
     this.hosts = Object.fromEntries(topology.hosts.map((h) => [h.name, { address: h.address, roles: h.roles }]));
     this.domain = d.domain;

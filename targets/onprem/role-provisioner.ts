@@ -1,4 +1,3 @@
-import { File } from "@cdktf/provider-local/lib/file";
 import { DataResource, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { pkiItemPath, type PkiPaths } from "../../constructs/pki/layout";
@@ -6,7 +5,7 @@ import { SECRET_MARKER } from "../../constructs/markers";
 import { APT_INSTALL } from "../../constructs/roles/base";
 import { unitHash, type RoleUnit } from "../../constructs/roles/unit";
 import { toTerraformString } from "../shared/terraform-text";
-import { movedFromNullResource } from "./moved-from-null";
+import { movedFromNullResource } from "./layout-upgrade";
 import { rootShell, type HostAccess } from "./ssh";
 
 export interface RoleProvisionerProps {
@@ -15,12 +14,13 @@ export interface RoleProvisionerProps {
   readonly access: HostAccess;
   /** This host's files in the PKI folder, for units that install certificates. */
   readonly pki: PkiPaths;
-  /** Folder, relative to the stack, where the rendered files are also written for review. */
-  readonly renderedDir: string;
   /** The offline bundle's path, if the deployment has one. */
   readonly bundle?: string;
   readonly dependsOn: readonly ITerraformDependable[];
 }
+
+/** The review copy of one rendered file: terraform_data.<host>_<role>_<path, as a name>. */
+export const reviewCopyName = (host: string, role: string, path: string) => `${host}_${role}${path.replace(/[^A-Za-z0-9]+/g, "_")}`;
 
 /** Shell-quotes a path for the generated install script. */
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -36,6 +36,8 @@ export class RoleProvisioner extends Construct {
   readonly resource: DataResource;
   /** SHA-256 of the role's files, script and packages: the re-provisioning key. */
   readonly contentHash: string;
+  /** Resource names of the review copies of the role's files (reviewCopyName). */
+  readonly reviewCopies: readonly string[];
 
   constructor(scope: Construct, id: string, props: RoleProvisionerProps) {
     super(scope, id);
@@ -44,14 +46,13 @@ export class RoleProvisioner extends Construct {
     this.contentHash = unitHash(unit);
 
     // Review copies for plan approval: the real text, with each secret shown by name
-    // only, so `plan` prints the full config diff and never a secret value.
-    unit.files.forEach((f, i) => {
-      const copy = new File(this, `rendered-${i}`, {
-        filename: `${props.renderedDir}/${hostName}${f.path}`,
-        content: toTerraformString(f.content.replace(SECRET_MARKER, "<secret:$1>")),
-        filePermission: "0640",
-      });
-      copy.overrideLogicalId(`${hostName}_${unit.name}${f.path.replace(/[^A-Za-z0-9]+/g, "_")}`);
+    // only, so `plan` prints the full config diff and never a secret value. They live in
+    // the state (terraform_data's input), so whoever plans, from whichever clone, sees
+    // the same: no file on the planning machine's disk is compared.
+    this.reviewCopies = unit.files.map((f, i) => {
+      const copy = new DataResource(this, `rendered-${i}`, { input: { host: hostName, path: f.path, content: toTerraformString(f.content.replace(SECRET_MARKER, "<secret:$1>")) } });
+      copy.overrideLogicalId(reviewCopyName(hostName, unit.name, f.path));
+      return copy.friendlyUniqueId;
     });
 
     // Rendered files go up as text; certificates and keys by path, so no key ever enters

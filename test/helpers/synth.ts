@@ -15,6 +15,7 @@ export interface TerraformJson {
   readonly resource: Record<string, Record<string, any>>;
   readonly data?: Record<string, Record<string, any>>;
   readonly output: Record<string, any>;
+  readonly removed?: readonly Record<string, any>[];
 }
 
 export function synth(deployment: Deployment): SynthResult {

@@ -1,6 +1,8 @@
 /**
- * Upgrading a deployment whose state was written when each role was a null_resource:
- * the first plan shows every role as moved to terraform_data and re-runs none.
+ * Upgrading a deployment whose state was written by version 0.1, when each role was a
+ * null_resource and each rendered file's review copy a local_file: the first plan shows
+ * every role as moved to terraform_data, forgets the old review copies (no file deleted),
+ * creates the new ones in the state, and re-runs no role.
  *
  * The old state is written for real by OpenTofu with a null provider: the stand-in in
  * test/fixtures (the Go module proxy does not serve hashicorp/null), installed under
@@ -32,9 +34,10 @@ function buildStandIn(cache: string): string {
   return binary;
 }
 
-/** The configuration as the project synthesized it while roles were null_resources. */
-function asNullResources(config: TerraformJson): TerraformJson {
+/** The configuration as version 0.1 synthesized it: roles as null_resources, review copies as local_files. */
+function asVersion01(config: TerraformJson): TerraformJson {
   const roles = Object.keys(provisionerResources(config));
+  const copies = reviewCopies(config);
   const rename = (address: string) => (roles.some((r) => address === `terraform_data.${r}`) ? address.replace("terraform_data.", "null_resource.") : address);
   const terraformData = { ...config.resource.terraform_data };
   const nullResource: Record<string, object> = {};
@@ -44,20 +47,30 @@ function asNullResources(config: TerraformJson): TerraformJson {
     nullResource[name] = { ...rest, triggers: triggers_replace, ...(depends_on ? { depends_on: depends_on.map(rename) } : {}) };
     delete terraformData[name];
   }
-  const { moved: _moved, ...withoutMoves } = config as TerraformJson & { moved?: unknown };
+  const localFile: Record<string, object> = {};
+  for (const name of copies) {
+    const { input } = terraformData[name];
+    localFile[name] = { filename: `rendered/${input.host}${input.path}`, content: input.content, file_permission: "0640" };
+    delete terraformData[name];
+  }
+  const { moved: _moved, removed: _removed, ...withoutUpgrade } = config as TerraformJson & { moved?: unknown; removed?: unknown };
   return {
-    ...withoutMoves,
+    ...withoutUpgrade,
     terraform: { ...config.terraform, required_providers: { ...config.terraform.required_providers, null: { source: "hashicorp/null", version: "~> 3.2" } } },
-    resource: { ...config.resource, terraform_data: terraformData, null_resource: nullResource },
+    resource: { ...config.resource, terraform_data: terraformData, null_resource: nullResource, local_file: localFile },
   };
 }
 
-describe("a state written by the null_resource versions", () => {
+/** The review copies of rendered files: terraform_data with the file as input, no provisioner. */
+const reviewCopies = (config: TerraformJson) => Object.entries(config.resource.terraform_data ?? {}).filter(([, r]) => r.input?.path !== undefined).map(([name]) => name);
+
+describe("a state written by version 0.1", () => {
   const tmp = tempDir("null-upgrade");
   afterAll(() => tmp.remove());
   let stackDir: string;
   let env: NodeJS.ProcessEnv;
   let roles: string[];
+  let copies: string[];
   let hostRoles: string[] = [];
   const tofu = (...args: string[]) => execFileSync(env.TOFU_BINARY!, [...args, "-no-color"], { cwd: stackDir, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
 
@@ -85,26 +98,33 @@ describe("a state written by the null_resource versions", () => {
     if (synthesized.deployment.target === "onprem") hostRoles = synthesized.deployment.onprem.hosts.flatMap((h) => [`${h.name}_base`, ...h.roles.map((r) => `${h.name}_${r}`)]);
     const current = readFileSync(join(stackDir, "cdk.tf.json"), "utf8");
     roles = Object.keys(provisionerResources(JSON.parse(current)));
-    writeFileSync(join(stackDir, "cdk.tf.json"), JSON.stringify(asNullResources(JSON.parse(current)), null, 2));
+    copies = reviewCopies(JSON.parse(current));
+    writeFileSync(join(stackDir, "cdk.tf.json"), JSON.stringify(asVersion01(JSON.parse(current)), null, 2));
     tofu("init", "-input=false");
     tofu("apply", "-input=false", "-auto-approve");
     writeFileSync(join(stackDir, "cdk.tf.json"), current);
     tofu("init", "-input=false");
   });
 
-  test("plans every role as moved to terraform_data, with nothing to add, change or destroy", () => {
+  test("plans every role as moved to terraform_data and re-runs none; the review copies move into the state, no file deleted", () => {
     tofu("plan", "-input=false", "-out=upgrade.plan");
-    const plan = JSON.parse(tofu("show", "-json", "upgrade.plan")) as { resource_changes: { address: string; previous_address?: string; change: { actions: string[] } }[] };
+    const plan = JSON.parse(tofu("show", "-json", "upgrade.plan")) as { resource_changes: { address: string; previous_address?: string; change: { actions: string[] } }[]; resource_drift?: unknown[] };
     const moved = plan.resource_changes.filter((c) => c.previous_address !== undefined);
     expect(moved.map((c) => [c.previous_address, c.address]).sort()).toEqual(roles.map((r) => [`null_resource.${r}`, `terraform_data.${r}`]).sort());
-    expect(plan.resource_changes.filter((c) => c.change.actions.join() !== "no-op")).toEqual([]);
     expect(roles.sort()).toEqual(hostRoles.sort()); // every (host, role) of the deployment
+    const acted = (action: string) => plan.resource_changes.filter((c) => c.change.actions.join() === action).map((c) => c.address).sort();
+    expect(acted("create")).toEqual(copies.map((c) => `terraform_data.${c}`).sort());
+    // "forget": out of the state, the file left alone.
+    expect(acted("forget")).toEqual(copies.map((c) => `local_file.${c}`).sort());
+    expect(plan.resource_changes.filter((c) => !["no-op", "create", "forget"].includes(c.change.actions.join()))).toEqual([]);
+    expect(copies.length).toBeGreaterThan(roles.length);
   });
 
-  test("once applied, the state no longer needs the null provider and plans no change", () => {
+  test("once applied, the state names neither the null nor the local provider, the old review files are still there, and it plans no change", () => {
     tofu("apply", "-input=false", "upgrade.plan");
+    expect(existsSync(join(stackDir, "rendered/db1/etc/pgbouncer/pgbouncer.ini"))).toBe(true);
     const state = JSON.parse(tofu("show", "-json")) as { values: { root_module: { resources: { provider_name: string }[] } } };
-    expect(state.values.root_module.resources.some((r) => r.provider_name.endsWith("/hashicorp/null"))).toBe(false);
+    expect(state.values.root_module.resources.filter((r) => /\/hashicorp\/(null|local)$/.test(r.provider_name))).toEqual([]);
     expect(tofu("plan", "-input=false", "-detailed-exitcode")).toContain("No changes.");
   });
 });
