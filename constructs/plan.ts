@@ -1,4 +1,5 @@
 import { checkHostKeys } from "./deployment/known-hosts";
+import { renderPreflight } from "./preflight";
 import type { Deployment } from "./deployment/model";
 import { secretsIn, type SecretName } from "./markers";
 import { pkiNeeds, type PkiNeeds } from "./pki/requirements";
@@ -11,6 +12,8 @@ import type { Topology, TopologyHost } from "./topology/topology";
 export interface HostPlan {
   readonly host: TopologyHost;
   readonly units: readonly RoleUnit[];
+  /** The checks run on the host before anything is installed on any host (sh, as root). */
+  readonly preflight: string;
 }
 
 /**
@@ -28,7 +31,7 @@ export interface ClusterPlan {
 }
 
 export function planCluster(topology: Topology): ClusterPlan {
-  const hosts = topology.hosts.map((host) => ({ host, units: hostUnits(topology, host) }));
+  const hosts = topology.hosts.map((host) => ({ host, units: hostUnits(topology, host), preflight: renderPreflight(topology, host) }));
   const secrets = new Set(hosts.flatMap(({ units }) => units.flatMap((u) => [...u.files.map((f) => f.content), u.activate].flatMap(secretsIn))));
   return { topology, hosts, secrets: [...secrets].sort(), pki: pkiNeeds(topology, hosts) };
 }

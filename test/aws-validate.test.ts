@@ -119,7 +119,7 @@ describe("shell scripts (shellcheck, every severity)", () => {
     expect(shellcheck(scripts)).toEqual([]);
   });
 
-  test("every script of the on-prem roles passes shellcheck: activation, role scripts and the generated install scripts", () => {
+  test("every script of the on-prem roles passes shellcheck: activation, role scripts, the preflight checks and the generated install scripts", () => {
     const small = loadExample("onprem-small") as OnPremDeployment;
     // The Synapse host's script differs with a bundle, when the operator runs the playbook, and when it is installed natively.
     const native = { ...small.onprem, synapse: { install: "native" as const, workers: {} } };
@@ -135,7 +135,10 @@ describe("shell scripts (shellcheck, every severity)", () => {
       const { scripts, unknownInterpreters } = onpremScripts(deployment, synth(deployment).config);
       expect(unknownInterpreters).toEqual([]);
       const installs = scripts.filter((s) => s.label.endsWith("/install.sh")).length;
-      expect(installs).toBe(Object.keys(provisionerResources(synth(deployment).config)).filter((r) => !r.endsWith("_bundle")).length);
+      const units = Object.keys(provisionerResources(synth(deployment).config)).filter((r) => !/_(bundle|preflight)$/.test(r));
+      expect(installs).toBe(units.length);
+      // Every host's preflight is among them.
+      expect(scripts.filter((s) => s.label.endsWith("preflight.sh")).length).toBe(deployment.target === "onprem" ? deployment.onprem.hosts.length : 0);
       const bundled = deployment.target === "onprem" && deployment.onprem.bundle !== undefined;
       expect(scripts.filter((s) => s.label.endsWith("bundle-install.sh")).length).toBe(bundled ? deployment.onprem.hosts.length : 0);
       expect(shellcheck(scripts)).toEqual([]);

@@ -15,7 +15,7 @@ import type { OnPremDeployment } from "../constructs/deployment/model";
 import { buildTopology } from "../constructs/topology/resolve";
 import { issuePki } from "../constructs/pki/issue";
 import { planCluster } from "../constructs/plan";
-import { MEDIA_BUCKET } from "../constructs/roles/minio";
+import { MEDIA_BUCKET, minioDrivePaths } from "../constructs/roles/minio";
 import { FIRST_ADMIN } from "../constructs/roles/synapse";
 import { SYNAPSE_VERSION } from "../constructs/roles/synapse/wheelhouse";
 import { SYNAPSE_MAIN, synapseWorkerPlan } from "../constructs/topology/workers";
@@ -81,6 +81,7 @@ const theLab = () => {
 const { tofu, writeDeployment, pinHostKeys, synthAndInit, secret, secrets: allSecrets, statePath } = labStack(theLab, tmp.dir);
 let applyOutput = "";
 let hostKeysOutput = "";
+let preflightRefusal = { status: null as number | null, output: "", installed: [] as string[] };
 let bundlePath = "";
 let stackDir = "";
 
@@ -99,6 +100,17 @@ beforeAll(async () => {
   hostKeysOutput = pinned.output;
   if (pinned.status !== 0) throw new Error(`npm run host-keys: ${pinned.output}`);
   stackDir = await synthAndInit(file, "stack");
+  // The MinIO nodes' data disks, as an operator mounts them (folders here: the preflight
+  // warns that they share the root disk). obj2's third is missing: the first apply must
+  // stop at the preflight, with nothing installed on any host.
+  const objectStores = LAB_HOSTS.filter((h) => h.name.startsWith("obj"));
+  for (const h of objectStores) await theLab().exec(h.name, `install -d ${minioDrivePaths().join(" ")}`);
+  await theLab().exec("obj2", "rmdir /srv/minio/disk3");
+  const refused = await tofu(stackDir, "apply", "-auto-approve");
+  // What the bundle upload and the base layer would leave first.
+  const installed = await Promise.all(LAB_HOSTS.map(async (h) => (await theLab().exec(h.name, "ls -d /var/tmp/matrix-platform-bundle.tar /var/lib/matrix-platform /etc/matrix-platform 2>/dev/null | sed \"s|^|$(hostname): |\"")).stdout.trim()));
+  preflightRefusal = { status: refused.status, output: refused.output, installed: installed.filter(Boolean) };
+  await theLab().exec("obj2", "install -d /srv/minio/disk3");
   const apply = await tofu(stackDir, "apply", "-auto-approve");
   applyOutput = apply.output;
   if (apply.status !== 0) throw new Error(applyFailure(apply.output));
@@ -113,6 +125,13 @@ afterAll(async () => {
 
 test("every host of the small scale was provisioned from the bundle", () => {
   expect(applyOutput).toMatch(/Apply complete! Resources: \d+ added, 0 changed, 0 destroyed\./);
+});
+
+test("a host missing a data disk stops the first apply at the preflight: it names the host, the disk and the fix, and nothing was installed on any host", () => {
+  expect(preflightRefusal.status).not.toBe(0);
+  expect(preflightRefusal.output).toContain("preflight obj2: /srv/minio/disk3 is missing: mount a data disk of its own there (500 GB recommended at this scale), then apply again");
+  expect(preflightRefusal.output).toContain("preflight obj1: ok");
+  expect(preflightRefusal.installed).toEqual([]);
 });
 
 test("npm run host-keys pinned each host's own key, printing its fingerprint, and the apply checked them", () => {

@@ -36,15 +36,19 @@ function buildStandIn(cache: string): string {
 
 /** The configuration as version 0.1 synthesized it: roles as null_resources, review copies as local_files. */
 function asVersion01(config: TerraformJson): TerraformJson {
-  const roles = Object.keys(provisionerResources(config));
+  const roles = roleNames(config);
   const copies = reviewCopies(config);
   const rename = (address: string) => (roles.some((r) => address === `terraform_data.${r}`) ? address.replace("terraform_data.", "null_resource.") : address);
   const terraformData = { ...config.resource.terraform_data };
+  // 0.1 had no preflight: its first units waited for nothing.
+  for (const name of preflightNames(config)) delete terraformData[name];
+  const notPreflight = (address: string) => !address.endsWith("_preflight");
   const nullResource: Record<string, object> = {};
   for (const name of roles) {
     // Provisioners left out: the upgrade is about state, and there are no hosts here.
     const { triggers_replace, depends_on, connection: _c, provisioner: _p, ...rest } = terraformData[name];
-    nullResource[name] = { ...rest, triggers: triggers_replace, ...(depends_on ? { depends_on: depends_on.map(rename) } : {}) };
+    const dependsOn = ((depends_on ?? []) as string[]).filter(notPreflight).map(rename);
+    nullResource[name] = { ...rest, triggers: triggers_replace, ...(dependsOn.length > 0 ? { depends_on: dependsOn } : {}) };
     delete terraformData[name];
   }
   const localFile: Record<string, object> = {};
@@ -61,6 +65,11 @@ function asVersion01(config: TerraformJson): TerraformJson {
   };
 }
 
+/** The roles: terraform_data with SSH provisioners, the preflights aside. */
+const roleNames = (config: TerraformJson) => Object.keys(provisionerResources(config)).filter((r) => !r.endsWith("_preflight"));
+/** Each host's preflight, new since 0.1. */
+const preflightNames = (config: TerraformJson) => Object.keys(config.resource.terraform_data ?? {}).filter((r) => r.endsWith("_preflight"));
+
 /** The review copies of rendered files: terraform_data with the file as input, no provisioner. */
 const reviewCopies = (config: TerraformJson) => Object.entries(config.resource.terraform_data ?? {}).filter(([, r]) => r.input?.path !== undefined).map(([name]) => name);
 
@@ -71,6 +80,7 @@ describe("a state written by version 0.1", () => {
   let env: NodeJS.ProcessEnv;
   let roles: string[];
   let copies: string[];
+  let preflights: string[];
   let hostRoles: string[] = [];
   const tofu = (...args: string[]) => execFileSync(env.TOFU_BINARY!, [...args, "-no-color"], { cwd: stackDir, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
 
@@ -96,9 +106,17 @@ describe("a state written by version 0.1", () => {
     const synthesized = synthesizeDeployment(file, join(tmp.dir, "out"));
     stackDir = synthesized.stackDir;
     if (synthesized.deployment.target === "onprem") hostRoles = synthesized.deployment.onprem.hosts.flatMap((h) => [`${h.name}_base`, ...h.roles.map((r) => `${h.name}_${r}`)]);
-    const current = readFileSync(join(stackDir, "cdk.tf.json"), "utf8");
-    roles = Object.keys(provisionerResources(JSON.parse(current)));
-    copies = reviewCopies(JSON.parse(current));
+    // The preflights run their checks over SSH and there are no hosts here: they keep
+    // their place in the graph without their provisioners.
+    const synthesizedNow = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as TerraformJson;
+    for (const name of preflightNames(synthesizedNow)) {
+      delete synthesizedNow.resource.terraform_data[name].provisioner;
+      delete synthesizedNow.resource.terraform_data[name].connection;
+    }
+    const current = JSON.stringify(synthesizedNow, null, 2);
+    roles = roleNames(synthesizedNow);
+    copies = reviewCopies(synthesizedNow);
+    preflights = preflightNames(synthesizedNow);
     writeFileSync(join(stackDir, "cdk.tf.json"), JSON.stringify(asVersion01(JSON.parse(current)), null, 2));
     tofu("init", "-input=false");
     tofu("apply", "-input=false", "-auto-approve");
@@ -106,14 +124,14 @@ describe("a state written by version 0.1", () => {
     tofu("init", "-input=false");
   });
 
-  test("plans every role as moved to terraform_data and re-runs none; the review copies move into the state, no file deleted", () => {
+  test("plans every role as moved to terraform_data and re-runs none; the review copies move into the state, no file deleted; each host's preflight is new", () => {
     tofu("plan", "-input=false", "-out=upgrade.plan");
     const plan = JSON.parse(tofu("show", "-json", "upgrade.plan")) as { resource_changes: { address: string; previous_address?: string; change: { actions: string[] } }[]; resource_drift?: unknown[] };
     const moved = plan.resource_changes.filter((c) => c.previous_address !== undefined);
     expect(moved.map((c) => [c.previous_address, c.address]).sort()).toEqual(roles.map((r) => [`null_resource.${r}`, `terraform_data.${r}`]).sort());
     expect(roles.sort()).toEqual(hostRoles.sort()); // every (host, role) of the deployment
     const acted = (action: string) => plan.resource_changes.filter((c) => c.change.actions.join() === action).map((c) => c.address).sort();
-    expect(acted("create")).toEqual(copies.map((c) => `terraform_data.${c}`).sort());
+    expect(acted("create")).toEqual([...copies, ...preflights].map((c) => `terraform_data.${c}`).sort());
     // "forget": out of the state, the file left alone.
     expect(acted("forget")).toEqual(copies.map((c) => `local_file.${c}`).sort());
     expect(plan.resource_changes.filter((c) => !["no-op", "create", "forget"].includes(c.change.actions.join()))).toEqual([]);

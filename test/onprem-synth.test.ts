@@ -9,8 +9,8 @@ describe("on-prem HA stack", () => {
   const { json, config } = synth(deployment);
   const nulls = provisionerResources(config);
 
-  test("one terraform_data provisioner per (host, role), plus each host's base layer", () => {
-    const expected = deployment.target === "onprem" ? deployment.onprem.hosts.flatMap((h) => ["base", ...h.roles].map((r) => `${h.name}_${r}`)) : [];
+  test("one terraform_data provisioner per (host, role), plus each host's base layer and preflight", () => {
+    const expected = deployment.target === "onprem" ? deployment.onprem.hosts.flatMap((h) => ["preflight", "base", ...h.roles].map((r) => `${h.name}_${r}`)) : [];
     expect(Object.keys(nulls).sort()).toEqual(expected.sort());
   });
 

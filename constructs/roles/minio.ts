@@ -38,13 +38,16 @@ export function mediaStore(topology: Topology): S3Target | undefined {
 /** Drives per object store node: 4 nodes x 4 drives form one erasure set. */
 export const MINIO_DRIVES = 4;
 
+/** Where each MinIO node's drives are: one data disk mounted on each (help/onprem.md). */
+export const minioDrivePaths = (): string[] => Array.from({ length: MINIO_DRIVES }, (_, i) => `/srv/minio/disk${i + 1}`);
+
 /** The bucket and user setup, on the first object store node. */
 export const MINIO_SETUP = "/usr/local/sbin/matrix-minio-setup";
 
 export const renderMinio: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
   const nodes = members(topology, "minio");
-  const volumes = nodes.flatMap((m) => Array.from({ length: MINIO_DRIVES }, (_, i) => `http://${m.name}:${port("minio.s3")}/srv/minio/disk${i + 1}`)).join(" ");
+  const volumes = nodes.flatMap((m) => minioDrivePaths().map((drive) => `http://${m.name}:${port("minio.s3")}${drive}`)).join(" ");
   const drivesTotal = nodes.length * MINIO_DRIVES;
   // EC:4 for one set of 16 drives; smaller sets keep parity at half the drives at most.
   const parity = Math.min(4, Math.floor(drivesTotal / 2));

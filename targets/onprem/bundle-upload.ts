@@ -1,4 +1,4 @@
-import { DataResource } from "cdktf";
+import { DataResource, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { renderTemplate } from "../../constructs/template";
 import { toTerraformString } from "../shared/terraform-text";
@@ -12,6 +12,8 @@ export interface BundleUploadProps {
   /** Path of the bundle tarball on the machine running tofu. */
   readonly bundle: string;
   readonly access: HostAccess;
+  /** What must succeed first (every host's preflight). */
+  readonly dependsOn?: readonly ITerraformDependable[];
 }
 
 /**
@@ -31,6 +33,7 @@ export class BundleUpload extends Construct {
     this.resource = new DataResource(this, "upload", {
       triggersReplace: { host: props.hostName, bundle_sha256: `\${filesha256(${JSON.stringify(props.bundle)})}` },
       connection: props.access.connection,
+      dependsOn: [...(props.dependsOn ?? [])],
       provisioners: [
         { type: "file", source: props.bundle, destination: upload },
         { type: "file", content: installScript, destination: script },

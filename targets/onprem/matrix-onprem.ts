@@ -11,6 +11,7 @@ import { elementHostName } from "../../constructs/roles/synapse/element";
 import { ServerNameGuard } from "../shared/server-name-guard";
 import { BundleUpload } from "./bundle-upload";
 import { forgetLocalFileReviewCopies } from "./layout-upgrade";
+import { Preflight } from "./preflight";
 import { RoleProvisioner } from "./role-provisioner";
 import { ClusterSecrets } from "./secrets";
 import { hostAccess } from "./ssh";
@@ -74,10 +75,15 @@ export class MatrixOnPrem extends Construct {
     const { topology } = this.plan;
     new ServerNameGuard(this, "server-name", { serverName: d.serverName, allowChange: d.allowServerNameChange });
 
-    const hosts = this.plan.hosts.map(({ host, units }) => {
-      const inventory = d.onprem.hosts.find((h) => h.name === host.name)!;
-      const access = hostAccess(host.address, inventory.ssh, d.onprem.bastion);
-      const bundle = d.onprem.bundle ? new BundleUpload(this, `${host.name}-bundle`, { hostName: host.name, bundle: d.onprem.bundle, access }) : undefined;
+    const reached = this.plan.hosts.map((planned) => {
+      const inventory = d.onprem.hosts.find((h) => h.name === planned.host.name)!;
+      return { ...planned, access: hostAccess(planned.host.address, inventory.ssh, d.onprem.bastion) };
+    });
+    // Every host is checked before anything is installed anywhere: one failed check stops
+    // the apply with all hosts untouched.
+    const preflights = reached.map(({ host, access, preflight }) => new Preflight(this, `${host.name}-preflight`, { hostName: host.name, script: preflight, access }).resource);
+    const hosts = reached.map(({ host, access, units }) => {
+      const bundle = d.onprem.bundle ? new BundleUpload(this, `${host.name}-bundle`, { hostName: host.name, bundle: d.onprem.bundle, access, dependsOn: preflights }) : undefined;
       return { host, access, bundle, units, provisioned: [] as RoleProvisioner[] };
     });
     const secrets = new ClusterSecrets(this, "secrets", { names: this.plan.secrets });
@@ -98,7 +104,7 @@ export class MatrixOnPrem extends Construct {
           bundle: d.onprem.bundle,
           dependsOn: [
             ...[...new Set([...h.provisioned, ...clusterDeps])].map((p) => p.resource),
-            ...(unitName === "base" && h.bundle ? [h.bundle.resource] : []),
+            ...(unitName === "base" ? (h.bundle ? [h.bundle.resource] : preflights) : []),
           ],
         });
         h.provisioned.push(provisioner);

@@ -62,8 +62,8 @@ export const withShellShebang = (files: readonly HostFile[]) => files.filter((f)
 
 /**
  * Every shell script the hosts of an on-prem deployment get: each unit's activation
- * script, the shell scripts among its files, and the generated install script that
- * runs them (read back from the synthesized terraform_data provisioners, Terraform
+ * script, the shell scripts among its files, the preflight checks, and the generated
+ * install script that runs them (read back from the synthesized terraform_data provisioners, Terraform
  * escaping undone).
  */
 export function onpremScripts(deployment: Deployment, config: TerraformJson): { readonly scripts: Script[]; readonly unknownInterpreters: string[] } {
@@ -84,7 +84,7 @@ export function onpremScripts(deployment: Deployment, config: TerraformJson): { 
   for (const [name, resource] of Object.entries(config.resource.terraform_data ?? {})) {
     for (const provisioner of (resource as { provisioner?: Record<string, { destination?: string; content?: string }>[] }).provisioner ?? []) {
       const file = provisioner.file;
-      if (!file?.destination?.endsWith("install.sh") || file.content === undefined) continue;
+      if (!/(install|preflight)\.sh$/.test(file?.destination ?? "") || file?.content === undefined) continue;
       // The bundle's SHA-256 as the plan recorded it: the one interpolation a script may hold.
       const content = file.content.replace("${self.triggers_replace.bundle_sha256}", "0".repeat(64));
       // No other Terraform interpolation may be left in it (it carries no secrets)...

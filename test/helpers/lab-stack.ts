@@ -34,6 +34,23 @@ export interface LabStack {
 /** The lab's deployment files name this known_hosts; writeDeployment fills in the placeholder. */
 export const LAB_KNOWN_HOSTS = "@@lab_known_hosts@@";
 
+/**
+ * A lab that boots part of a deployment's hosts (a tier) leaves the others as addresses
+ * only. Their preflights could never connect, and every host's first unit waits for every
+ * preflight: the synthesized stack loses those preflights, and nothing else.
+ */
+function dropPhantomPreflights(stackDir: string, booted: ReadonlySet<string>): void {
+  const file = join(stackDir, "cdk.tf.json");
+  const config = JSON.parse(readFileSync(file, "utf8"));
+  const phantom = Object.keys(config.resource.terraform_data).filter((r) => r.endsWith("_preflight") && !booted.has(r.slice(0, -"_preflight".length)));
+  for (const name of phantom) delete config.resource.terraform_data[name];
+  const gone = new Set(phantom.map((n) => `terraform_data.${n}`));
+  for (const resource of Object.values(config.resource.terraform_data) as { depends_on?: string[] }[]) {
+    if (resource.depends_on) resource.depends_on = resource.depends_on.filter((d) => !gone.has(d));
+  }
+  writeFileSync(file, JSON.stringify(config, null, 2));
+}
+
 export function labStack(lab: () => Lab, tmpDir: string): LabStack {
   const statePath = join(tmpDir, "terraform.tfstate");
   const knownHostsPath = join(tmpDir, "lab.known_hosts");
@@ -73,6 +90,7 @@ export function labStack(lab: () => Lab, tmpDir: string): LabStack {
     async synthAndInit(file, name) {
       const deployment = loadDeploymentFile(file);
       const dir = synthToDir({ ...deployment, backend: { type: "local", path: statePath, encryption: { key: "passphrase", migrateFromUnencrypted: false } } }, join(tmpDir, name));
+      dropPhantomPreflights(dir, new Set(lab().hosts.map((h) => h.name)));
       const init = await tofu(dir, "init");
       if (init.status !== 0) throw new Error(`tofu init: ${init.output}`);
       lastStack = dir;
