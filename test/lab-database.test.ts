@@ -14,6 +14,8 @@ import type { OnPremDeployment } from "../constructs/deployment/model";
 import { buildTopology } from "../constructs/topology/resolve";
 import { issuePki } from "../constructs/pki/issue";
 import { planCluster } from "../constructs/plan";
+import { PATRONI_TIMING } from "../constructs/roles/patroni";
+import { parse as parseYaml } from "yaml";
 import { buildLabBundle } from "./helpers/lab-bundle";
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "../tools/lab/lab";
 import { tempDir } from "./helpers/programs";
@@ -365,6 +367,12 @@ describe("failures (each breaks the cluster on purpose, in this order)", () => {
     expect(await vipHolder()).toEqual([other]);
   });
 
+  test("the cluster runs Patroni's shortest timing (ttl 20, loop_wait 5, retry_timeout 5)", async () => {
+    const shown = await theLab().exec("db2", "runuser -u postgres -- patronictl -c /etc/patroni/config.yml show-config");
+    expect(shown.status).toBe(0);
+    expect(parseYaml(shown.stdout)).toMatchObject({ ttl: PATRONI_TIMING.ttl, loop_wait: PATRONI_TIMING.loopWait, retry_timeout: PATRONI_TIMING.retryTimeout });
+  });
+
   test("losing one etcd member keeps the cluster's leader and writes", async () => {
     const before = await patroni("db1");
     const replica = before.find((m) => m.Role !== "Leader")!.Member;
@@ -373,8 +381,8 @@ describe("failures (each breaks the cluster on purpose, in this order)", () => {
     const health = await etcdctl(leader, "endpoint health --cluster");
     expect(health.output.match(/is healthy/g)).toHaveLength(2);
     expect(health.output).toMatch(/is unhealthy/);
-    // Longer than Patroni's ttl (30 s): the leader keeps renewing its key on two members.
-    await new Promise((r) => setTimeout(r, 35_000));
+    // Longer than Patroni's ttl: the leader keeps renewing its key on two members.
+    await new Promise((r) => setTimeout(r, (PATRONI_TIMING.ttl + 5) * 1000));
     expect((await patroni(leader)).find((m) => m.Role === "Leader")?.Member).toBe(leader);
     expect((await psql(5000, "INSERT INTO lab_check VALUES ('etcd 2 of 3')")).status).toBe(0);
     await theLab().exec(replica, "systemctl start etcd.service");
