@@ -367,6 +367,20 @@ describe("failures (each breaks the cluster on purpose, in this order)", () => {
     expect(await vipHolder()).toEqual([other]);
   });
 
+  test("a hung HAProxy (its processes stopped, not dead) on the VIP holder moves the VIP too", async () => {
+    const [holder] = await eventually("one load balancer holding the VIP", vipHolder, (h) => h.length === 1, 30);
+    const other = holder === "lb1" ? "lb2" : "lb1";
+    const hung = Date.now();
+    await theLab().exec(holder, "pkill -STOP -x haproxy");
+    try {
+      expect(await eventually("the VIP on the other load balancer", vipHolder, (h) => h.join() === other, 30)).toEqual([other]);
+      console.log(`lab: the VIP moved from ${holder} to ${other} ${((Date.now() - hung) / 1000).toFixed(1)} s after HAProxy hung`);
+      expect((await eventually("a write through the VIP", () => psql(5000, "INSERT INTO lab_check VALUES ('after a hung HAProxy')"), (r) => r.status === 0, 30)).status).toBe(0);
+    } finally {
+      await theLab().exec(holder, "pkill -CONT -x haproxy");
+    }
+  });
+
   test("the cluster runs Patroni's shortest timing (ttl 20, loop_wait 5, retry_timeout 5)", async () => {
     const shown = await theLab().exec("db2", "runuser -u postgres -- patronictl -c /etc/patroni/config.yml show-config");
     expect(shown.status).toBe(0);

@@ -18,6 +18,6 @@ export const renderKeepalived: RoleRenderer = ({ topology, host }) => {
     name: "keepalived",
     files: [{ path: "/etc/keepalived/keepalived.conf.in", content: renderTemplate("keepalived/keepalived.conf.mustache", kaView), mode: "0600" }],
     activate: renderTemplate("keepalived/activate.sh.mustache", view),
-    packages: ["keepalived", "iproute2", "procps"],
+    packages: ["keepalived", "iproute2", "curl"],
   };
 };
