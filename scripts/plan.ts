@@ -24,12 +24,12 @@ const providers = options["source-built-providers"] ? "source-built" : "official
 const { stackDir } = synthesizeDeployment(file);
 
 const env = tofuEnv(providers);
-const tofu = (...args: string[]) => spawnSync(env.TOFU_BINARY!, args, { cwd: stackDir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 // -reconfigure: the backend settings are the synthesized ones; the stack folder's cached
-// ones may name a state path of an earlier version (moved above, see secureLocalState).
+// ones may name a state path of an earlier version (moved by the synthesis: secureLocalState).
+// Its output is held back until it is known not to be a missing provider (one line then).
 console.log("\n$ tofu init -input=false -reconfigure");
-const init = tofu("init", "-input=false", "-reconfigure");
+const init = spawnSync(env.TOFU_BINARY!, ["init", "-input=false", "-reconfigure"], { cwd: stackDir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 const missing = init.status === 0 ? [] : missingProviders(init.stdout + init.stderr);
 if (missing.length > 0) {
   console.error(`error: OpenTofu cannot install ${missing.join(", ")}: no provider mirror holds ${missing.length > 1 ? "them" : "it"} and no registry answers from here. On a machine with internet access run \`npm run providers -- ${positionals[0] ?? "<deployment.yaml>"}\` and bring the providers/ folder here (help/offline.md).`);
