@@ -41,8 +41,8 @@ describe("the check script, run on this machine (Debian 12 amd64 here) with df a
   const tmp = tempDir("preflight");
   afterAll(() => tmp.remove());
 
-  /** Runs a host's script with stand-ins for df, systemd-detect-virt and timedatectl on the PATH. */
-  function run(host: string, stubs: { freeKiB: number; clockSynced: boolean }) {
+  /** Stand-ins for df, systemd-detect-virt and timedatectl, in a folder for the PATH. */
+  function stubBin(host: string, stubs: { freeKiB: number; clockSynced: boolean }): string {
     const bin = join(tmp.dir, `bin-${host}-${stubs.freeKiB}-${stubs.clockSynced}`);
     mkdirSync(bin, { recursive: true });
     const stub = (name: string, body: string) => {
@@ -52,9 +52,24 @@ describe("the check script, run on this machine (Debian 12 amd64 here) with df a
     stub("df", `printf 'Filesystem 1024-blocks Used Available Capacity Mounted on\\n/dev/vda 100 1 ${stubs.freeKiB} 1%% /\\n'`);
     stub("systemd-detect-virt", "exit 1"); // not a container: the clock is checked
     stub("timedatectl", `echo ${stubs.clockSynced ? "yes" : "no"}`);
-    const r = spawnSync("sh", ["-s"], { input: preflightOf(host), encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    return bin;
+  }
+
+  /** Runs a host's script with the stand-ins. */
+  function run(host: string, stubs: { freeKiB: number; clockSynced: boolean }) {
+    const r = spawnSync("sh", ["-s"], { input: preflightOf(host), encoding: "utf8", env: { ...process.env, PATH: `${stubBin(host, stubs)}:${process.env.PATH}` } });
     return { status: r.status, lines: r.stderr.trim().split("\n").filter(Boolean), stdout: r.stdout };
   }
+
+  test("a MinIO drive that is a folder on the root disk is a warning, not a failure", () => {
+    const host = "obj1";
+    const drives = join(tmp.dir, "drives");
+    const script = preflightOf(host).replaceAll("/srv/minio/", `${drives}/`);
+    for (const i of [1, 2, 3, 4]) mkdirSync(join(drives, `disk${i}`), { recursive: true });
+    const r = spawnSync("sh", ["-s"], { input: script, encoding: "utf8", env: { ...process.env, PATH: `${stubBin(host, { freeKiB: 50 * 1024 * 1024, clockSynced: true })}:${process.env.PATH}` } });
+    expect(r.status).toBe(0);
+    expect(r.stderr.trim().split("\n")).toEqual([1, 2, 3, 4].map((i) => `preflight obj1: warning: ${drives}/disk${i} is a folder on the root disk, not a data disk of its own`));
+  });
 
   test("a healthy database host passes", () => {
     const r = run("db1", { freeKiB: 50 * 1024 * 1024, clockSynced: true });
