@@ -52,7 +52,7 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
       { path: "/etc/postgresql-common/createcluster.conf", content: "# Patroni creates and runs the cluster.\ncreate_main_cluster = false\n", mode: "0644" },
       ...(backup ? [backup.file] : []),
     ],
-    activate: renderTemplate("patroni/activate.sh.mustache", { ...view, tls, backup }),
+    activate: renderTemplate("patroni/activate.sh.mustache", { ...view, tls, backup, ...PATRONI_TIMING }),
     pki: [...tls.pki, ...(backup?.pki ?? [])],
     packages: ["patroni", "postgresql-15", "postgresql-client-15", "prometheus-postgres-exporter", ...(backup ? ["pgbackrest"] : [])],
   };
