@@ -2,14 +2,16 @@
 // programs: checkov, cloud-init, shellcheck, systemd-analyze, nginx, and the Compose
 // Specification schema. scripts/deps/validators.sh installs them (scripts/setup.sh runs it);
 // a missing program fails the test that needs it, naming that script.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
 import type { AwsDeployment, OnPremDeployment } from "../constructs/deployment/model";
-import { CONTAINER_RUNTIME, POC_ROOT } from "../constructs/roles/poc";
+import { CERTIFICATE_NAME, CONTAINER_RUNTIME, POC_ROOT } from "../constructs/roles/poc";
 import { CHECKOV_SKIPS } from "../targets/aws/checkov-skips";
 import { loadExample } from "./helpers/examples";
 import { cloudConfigParts, onpremScripts, shebangShell, synthAws, withShellShebang, type HostFile, type Script } from "./helpers/instance-files";
-import { program } from "./helpers/programs";
+import { program, run, tempDir } from "./helpers/programs";
 import { provisionerResources, synth } from "./helpers/synth";
 import { checkov, cloudInitSchema, composeSchemaValidator, nginxTest, shellcheck, verifyUnits, type CheckovReport } from "./helpers/validators";
 
@@ -154,8 +156,8 @@ describe("shell scripts (shellcheck, every severity)", () => {
 describe("systemd units (systemd-analyze verify, systemd 252)", () => {
   const unitPaths = instanceFiles.filter((f) => f.path.startsWith("/etc/systemd/system/")).map((f) => f.path);
 
-  test("the instance's units verify with no error and no warning: matrix-stack.service, matrix-backup.service, matrix-backup.timer", () => {
-    expect(unitPaths.map((p) => p.replace("/etc/systemd/system/", "")).sort()).toEqual(expect.arrayContaining(["matrix-backup.service", "matrix-backup.timer", "matrix-stack.service"]));
+  test("the instance's units verify with no error and no warning: the stack, the backup and the certificate with their timers", () => {
+    expect(unitPaths.map((p) => p.replace("/etc/systemd/system/", "")).sort()).toEqual(expect.arrayContaining(["matrix-backup.service", "matrix-backup.timer", "matrix-certificate.service", "matrix-certificate.timer", "matrix-stack.service"]));
     const r = verifyUnits(instanceFiles, unitPaths);
     expect([r.status, r.output]).toEqual([0, ""]);
   });
@@ -175,29 +177,46 @@ describe("systemd units (systemd-analyze verify, systemd 252)", () => {
   });
 });
 
-describe("nginx server block of the container (nginx -t)", () => {
-  const serverBlock = instanceFile(`${POC_ROOT}/nginx/matrix.conf`).content;
+describe("nginx server blocks of the container (nginx -t)", () => {
+  const httpBlock = instanceFile(`${POC_ROOT}/nginx/http.conf`).content;
+  const httpsBlock = instanceFile(`${POC_ROOT}/nginx/https.conf`).content;
   const upstreams = [CONTAINER_RUNTIME.synapseUpstream, CONTAINER_RUNTIME.elementUpstream].map((u) => u.split(":")[0]);
+  /** https.conf with a certificate where certbot puts it (nginx -t loads it). */
+  const withCertificate = (block: string, test: (b: string) => ReturnType<typeof nginxTest>) => {
+    const tmp = tempDir("nginx-cert");
+    try {
+      const live = join(tmp.dir, "live", CERTIFICATE_NAME);
+      mkdirSync(live, { recursive: true });
+      run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=chat.z3r0d3v.com", "-keyout", join(live, "privkey.pem"), "-out", join(live, "fullchain.pem")]);
+      return test(block.replaceAll(`${CONTAINER_RUNTIME.letsencryptDir}/`, `${tmp.dir}/`));
+    } finally {
+      tmp.remove();
+    }
+  };
 
-  test("the production server block, included as the nginx image includes conf.d, passes nginx -t", () => {
-    // The Compose file mounts it where the image's nginx.conf includes it (inside http {}).
+  test("both production server blocks (before and after the certificate), included as the nginx image includes conf.d, pass nginx -t", () => {
+    // The Compose file mounts the folder the image's nginx.conf includes (inside http {}).
     const compose = parseYaml(instanceFile(`${POC_ROOT}/docker-compose.yml`).content) as { services: { nginx: { volumes: string[] } } };
-    expect(compose.services.nginx.volumes).toContainEqual(expect.stringMatching(new RegExp(`^${POC_ROOT}/nginx/matrix\\.conf:/etc/nginx/conf\\.d/[\\w-]+\\.conf(:ro)?$`)));
+    expect(compose.services.nginx.volumes).toContain(`${POC_ROOT}/nginx/conf.d:/etc/nginx/conf.d:ro`);
     expect(upstreams.sort()).toEqual(["element", "synapse"]);
-    expect(serverBlock).toMatch(/proxy_pass http:\/\/synapse:8008;/);
-    const r = nginxTest(serverBlock, upstreams);
-    expect([r.status, r.output]).toEqual([0, expect.stringContaining("test is successful")]);
-    expect(r.output).not.toMatch(/\[(warn|emerg|alert|crit)\]/);
+    for (const r of [nginxTest(httpBlock, upstreams), withCertificate(httpsBlock, (b) => nginxTest(b, upstreams))]) {
+      expect([r.status, r.output]).toEqual([0, expect.stringContaining("test is successful")]);
+      expect(r.output).not.toMatch(/\[(warn|emerg|alert|crit)\]/);
+    }
+    expect(httpsBlock).toMatch(/proxy_pass http:\/\/synapse:8008;/);
   });
 
-  test("nginx -t really resolves the upstreams: it fails when synapse and element are unknown names", () => {
-    const r = nginxTest(serverBlock, []);
+  test("nginx -t really resolves the upstreams and loads the certificate", () => {
+    const r = nginxTest(httpBlock, []);
     expect(r.status).not.toBe(0);
     expect(r.output).toMatch(/host not found in upstream/);
+    const noCertificate = nginxTest(httpsBlock, upstreams);
+    expect(noCertificate.status).not.toBe(0);
+    expect(noCertificate.output).toMatch(/cannot load certificate "\/etc\/letsencrypt\/live\/matrix\/fullchain\.pem"/);
   });
 
   test("a broken server block fails nginx -t", () => {
-    const r = nginxTest(serverBlock.replace("proxy_http_version 1.1;", "proxy_http_versoin 1.1;"), upstreams);
+    const r = nginxTest(httpBlock.replace("proxy_http_version 1.1;", "proxy_http_versoin 1.1;"), upstreams);
     expect(r.status).not.toBe(0);
     expect(r.output).toMatch(/unknown directive "proxy_http_versoin"/);
   });
@@ -208,7 +227,7 @@ describe("Compose file (Compose Specification schema; `docker compose config` ne
   const validate = composeSchemaValidator();
 
   test("/opt/matrix/docker-compose.yml is valid against the Compose Specification schema", () => {
-    expect(Object.keys(compose.services).sort()).toEqual(["element", "nginx", "postgres", "synapse"]);
+    expect(Object.keys(compose.services).sort()).toEqual(["certbot", "element", "nginx", "postgres", "synapse"]);
     expect([validate(compose), validate.errors ?? []]).toEqual([true, []]);
   });
 

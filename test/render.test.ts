@@ -250,16 +250,62 @@ describe("proof-of-concept stack", () => {
     expect(hs.federation_domain_whitelist).toEqual([]);
   });
 
-  test("nginx proxies without a trailing slash, HTTP only, no HSTS", () => {
-    const conf = fileOf(units, "/opt/matrix/nginx/matrix.conf");
-    expect(conf).toContain("proxy_pass http://synapse:8008;");
-    expect(conf).not.toMatch(/return 301|Strict-Transport-Security|listen 443/);
-    expect(conf).toContain("location ~ ^(/_matrix|/_synapse/client)");
+  test("nginx: the site over HTTP with the ACME challenge until a certificate exists, then HTTPS with HTTP only redirecting", () => {
+    const before = fileOf(units, "/opt/matrix/nginx/http.conf");
+    expect(before).toContain("proxy_pass http://synapse:8008;");
+    expect(before).toContain("location ~ ^(/_matrix|/_synapse/client)");
+    expect(before).toContain("location /.well-known/acme-challenge/ {\n        root /var/www/acme;");
+    expect(before).not.toMatch(/return 301|listen 443/);
+    const after = fileOf(units, "/opt/matrix/nginx/https.conf");
+    const [, http, tls] = after.split(/\n(?=server \{)/);
+    expect(http).toContain("return 301 https://$host$request_uri;");
+    expect(http).toContain("location /.well-known/acme-challenge/");
+    expect(http).not.toContain("proxy_pass");
+    expect(tls).toContain("listen 443 ssl;");
+    expect(tls).toContain("ssl_certificate /etc/letsencrypt/live/matrix/fullchain.pem;");
+    expect(tls).toContain("proxy_pass http://synapse:8008;");
+    // The activation starts with http.conf; only matrix-certificate, with a certificate, switches.
+    const activate = units.find((u) => u.name === "poc")!.activate;
+    expect(activate).toMatch(/site=http\.conf\nif \[ -s "\$root\/letsencrypt\/live\/matrix\/fullchain\.pem" \]; then site=https\.conf; fi/);
+    expect(activate).toContain("systemctl enable --now matrix-certificate.timer");
+  });
+
+  test("the certificate: certbot in its pinned image, HTTP-01 through nginx's webroot, for the domain, renewed twice a day", () => {
+    const script = fileOf(units, "/usr/local/sbin/matrix-certificate");
+    expect(script).toContain("docker compose -f /opt/matrix/docker-compose.yml run --rm --no-deps certbot");
+    expect(script).toMatch(/certonly --non-interactive --agree-tos --webroot --webroot-path \/var\/www\/acme \\\n\t--cert-name matrix --keep-until-expiring/);
+    expect(script).toContain("--server 'https://acme-v02.api.letsencrypt.org/directory' --register-unsafely-without-email --domain chat.z3r0d3v.com");
+    const compose = parseYaml(fileOf(units, "/opt/matrix/docker-compose.yml"));
+    expect(compose.services.certbot).toEqual({ image: "certbot/certbot:v5.8.0", profiles: ["certbot"], volumes: ["/opt/matrix/acme:/var/www/acme", "/opt/matrix/letsencrypt:/etc/letsencrypt"] });
+    expect(compose.services.nginx.ports).toEqual(["80:80", "443:443"]);
+    expect(compose.services.nginx.volumes).toEqual(expect.arrayContaining(["/opt/matrix/acme:/var/www/acme:ro", "/opt/matrix/letsencrypt:/etc/letsencrypt:ro", "/opt/matrix/nginx/conf.d:/etc/nginx/conf.d:ro"]));
+    expect(fileOf(units, "/etc/systemd/system/matrix-certificate.timer")).toContain("OnCalendar=*-*-* 00,12:00:00");
+    expect(fileOf(units, "/etc/systemd/system/matrix-certificate.service")).toContain("ExecStart=/usr/local/sbin/matrix-certificate");
+  });
+
+  test("the HTTPS site serves authenticated media (the default); Synapse and Element use https URLs", () => {
+    const hs = parseYaml(fileOf(units, "/opt/matrix/synapse/homeserver.yaml"));
+    expect(hs.public_baseurl).toBe("https://chat.z3r0d3v.com/");
+    expect(hs.enable_authenticated_media).toBeUndefined();
+    expect(JSON.parse(fileOf(units, "/opt/matrix/nginx/well-known/client"))).toEqual({ "m.homeserver": { base_url: "https://chat.z3r0d3v.com/" } });
+  });
+
+  test("plain HTTP (on-prem, or aws.https: false): no certificate, no redirect, authenticated media off so images load", () => {
+    const plain = unitsOf(buildTopology(loadExample("onprem-poc")), "matrix1");
+    const conf = fileOf(plain, "/opt/matrix/nginx/http.conf");
+    expect(conf).not.toMatch(/return 301|listen 443|acme-challenge|Strict-Transport-Security/);
+    expect(plain.flatMap((u) => u.files.map((f) => f.path))).not.toEqual(expect.arrayContaining([expect.stringMatching(/https\.conf|certificate/)]));
+    const hs = parseYaml(fileOf(plain, "/opt/matrix/synapse/homeserver.yaml"));
+    expect(hs.enable_authenticated_media).toBe(false);
+    expect(hs.public_baseurl).toBe("http://chat.z3r0d3v.com/");
+    const compose = parseYaml(fileOf(plain, "/opt/matrix/docker-compose.yml"));
+    expect(compose.services.certbot).toBeUndefined();
+    expect(compose.services.nginx.ports).toEqual(["80:80"]);
   });
 
   test("Element points at the homeserver with the deployment's branding", () => {
     const cfg = JSON.parse(fileOf(units, "/opt/matrix/element/config.json"));
-    expect(cfg.default_server_config["m.homeserver"]).toEqual({ base_url: "http://chat.z3r0d3v.com/", server_name: "chat.z3r0d3v.com" });
+    expect(cfg.default_server_config["m.homeserver"]).toEqual({ base_url: "https://chat.z3r0d3v.com/", server_name: "chat.z3r0d3v.com" });
     expect(cfg.brand).toBe("Z3r0d3v Chat");
     // The brand's colour is a theme of its own, chosen by default.
     expect(cfg.setting_defaults.custom_themes).toEqual([{ name: "Z3r0d3v Chat", is_dark: false, colors: { "accent-color": "#0dbd8b", "primary-color": "#0dbd8b" } }]);

@@ -7,7 +7,7 @@ import type { WorkerCounts } from "../topology/scale";
 import { DeploymentError, problem } from "./errors";
 import { instanceMemoryGiB, KNOWN_FAMILIES, MIN_MEMORY_GIB } from "./instance-types";
 import { hostKeyText, knownHostsName, negotiatedKey, readKnownHostsFile, type HostKey } from "./known-hosts";
-import type { AwsSettings, Backend, Bastion, Deployment, HostKeyCheck, InventoryHost, OnPremDeployment, OnPremSettings, SshAccess, StateEncryption } from "./model";
+import { LETS_ENCRYPT_DIRECTORY, type AwsSettings, type Backend, type Bastion, type Deployment, type HostKeyCheck, type InventoryHost, type OnPremDeployment, type OnPremSettings, type SshAccess, type StateEncryption } from "./model";
 import { deploymentSchema, onpremSchema, type ParsedDeployment } from "./schema";
 import { checkPlacement } from "./placement-rules";
 
@@ -111,6 +111,9 @@ function awsSettings(a: NonNullable<ParsedDeployment["aws"]>): AwsSettings {
   if (a.ssh_cidr?.endsWith("/0") && !a.allow_ssh_from_anywhere) {
     throw new DeploymentError([problem(at("ssh_cidr"), a.ssh_cidr, "opens SSH to the whole internet; use your own address range (such as 203.0.113.7/32) or set aws.allow_ssh_from_anywhere: true")]);
   }
+  for (const field of ["acme_email", "acme_directory"] as const) {
+    if (!a.https && a[field] !== undefined) throw new DeploymentError([problem(at(field), a[field], "is set but aws.https is false (plain HTTP has no certificate); remove it or set https: true")]);
+  }
   return {
     region: a.region,
     instanceType: a.instance_type,
@@ -121,6 +124,7 @@ function awsSettings(a: NonNullable<ParsedDeployment["aws"]>): AwsSettings {
     keepRootVolume: a.keep_root_volume,
     weeklySnapshots: a.weekly_snapshots,
     logRetentionDays: a.log_retention_days,
+    web: a.https ? { scheme: "https", acme: { directory: a.acme_directory ?? LETS_ENCRYPT_DIRECTORY, ...(a.acme_email ? { email: a.acme_email } : {}) } } : { scheme: "http" },
     ...(a.kms_key_arn ? { kmsKeyArn: a.kms_key_arn } : {}),
   };
 }

@@ -67,6 +67,16 @@ interface DeploymentBase {
   readonly source?: string;
 }
 
+/** Let's Encrypt's production directory: the default ACME server. */
+export const LETS_ENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory";
+
+/** How browsers reach the proof of concept. */
+export type PublicWeb =
+  /** Plain HTTP (an explicit choice): no secure context, so Element degrades. */
+  | { readonly scheme: "http" }
+  /** HTTPS with a certificate from an ACME server (HTTP-01), renewed on the host. */
+  | { readonly scheme: "https"; readonly acme: { readonly directory: string; readonly email?: string } };
+
 export interface AwsSettings {
   readonly region: string;
   readonly instanceType: string;
@@ -79,6 +89,7 @@ export interface AwsSettings {
   readonly kmsKeyArn?: string;
   readonly weeklySnapshots: boolean;
   readonly logRetentionDays: number;
+  readonly web: PublicWeb;
 }
 
 export interface AwsDeployment extends DeploymentBase {

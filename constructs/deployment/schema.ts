@@ -117,6 +117,9 @@ export const awsSchema = z.strictObject({
   kms_key_arn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, { error: "is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)" }).optional().describe("Customer-managed KMS key for the root volume and the backup bucket (default: AWS-managed keys)."),
   weekly_snapshots: z.boolean().default(true).describe("Weekly EBS snapshots by Data Lifecycle Manager, 4 kept."),
   log_retention_days: z.union([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365].map((d) => z.literal(d)) as [z.ZodLiteral<number>, z.ZodLiteral<number>, ...z.ZodLiteral<number>[]], { error: "is not a CloudWatch Logs retention; use 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180 or 365" }).default(30).describe("Days container logs stay in CloudWatch Logs."),
+  https: z.boolean().default(true).describe("HTTPS with a certificate from Let's Encrypt (ACME HTTP-01, renewed on the instance) for the domain, or for the Elastic IP without one. false: plain HTTP only, where Element degrades (help/aws.md)."),
+  acme_email: z.email({ error: "is not an e-mail address" }).optional().describe("Contact address of the ACME account (https only). Default: none."),
+  acme_directory: z.url({ protocol: /^https$/, error: "is not an https URL of an ACME directory" }).optional().describe("The ACME server's directory (https only), such as Let's Encrypt's staging for a trial. Default: Let's Encrypt's production."),
 });
 
 /** OpenTofu's state and plan encryption: the key from a passphrase, or from AWS KMS. */

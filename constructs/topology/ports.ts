@@ -80,7 +80,8 @@ const MATRIX = [
   { name: "monitoring.prometheus", protocol: "tcp", port: 9090, from: [admins], purpose: "Prometheus" },
   { name: "monitoring.alertmanager", protocol: "tcp", port: 9093, from: [admins], purpose: "Alertmanager" },
   { name: "monitoring.grafana", protocol: "tcp", port: 3000, from: [admins], purpose: "Grafana" },
-  { name: "poc.http", protocol: "tcp", port: 80, from: [clients], purpose: "HTTP: Element and Synapse through nginx" },
+  { name: "poc.http", protocol: "tcp", port: 80, from: [clients], purpose: "HTTP: Element and Synapse through nginx (with HTTPS: the ACME challenge and a redirect)" },
+  { name: "poc.https", protocol: "tcp", port: 443, from: [clients], purpose: "HTTPS: Element and Synapse through nginx" },
 ] as const satisfies readonly PortSpec[];
 
 type MatrixEntry = (typeof MATRIX)[number];

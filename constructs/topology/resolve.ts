@@ -1,5 +1,5 @@
 import { SHARED_SETTINGS_DEFAULTS } from "../deployment/load";
-import type { Deployment } from "../deployment/model";
+import type { Deployment, PublicWeb } from "../deployment/model";
 import { port, portMatrix } from "./ports";
 import { ROLE_ORDER } from "./roles";
 import { SCALE_PRESETS, type WorkerCounts } from "./scale";
@@ -28,6 +28,8 @@ export function buildTopology(deployment: Deployment): Topology {
   const onprem = deployment.target === "onprem" ? deployment.onprem : undefined;
   const hosts: readonly TopologyHost[] = onprem ? onprem.hosts.map(({ name, address, roles, ssh }) => ({ name, address, roles, sshUser: ssh.user, sshPort: ssh.port })) : [AWS_HOST];
   const present = new Set(hosts.flatMap((h) => h.roles));
+  // On-prem the proof of concept stays on HTTP: an air-gapped host cannot reach an ACME server.
+  const web: PublicWeb = deployment.target === "aws" ? deployment.aws.web : { scheme: "http" };
   const shared = onprem ?? SHARED_SETTINGS_DEFAULTS;
   const preset = deployment.scale === "poc" ? undefined : SCALE_PRESETS[deployment.scale].workers;
   const workers = preset ? { ...preset, ...shared.synapse.workers } : undefined;
@@ -53,7 +55,8 @@ export function buildTopology(deployment: Deployment): Topology {
     synapseInstall: shared.synapse.install,
     hosts,
     roles: ROLE_ORDER.filter((r) => present.has(r)),
-    ports: portMatrix({ turnRelayPorts: shared.turnRelayPorts }).filter((p) => p.role === undefined || present.has(p.role)),
+    web,
+    ports: portMatrix({ turnRelayPorts: shared.turnRelayPorts }).filter((p) => (p.role === undefined || present.has(p.role)) && (p.name !== "poc.https" || web.scheme === "https")),
     ...(workers ? { workers } : {}),
     synapseWorkers,
   };

@@ -1,4 +1,4 @@
-import type { AlertDelivery, BackupSettings, Branding, PlaybookSettings, SynapseInstall } from "../deployment/model";
+import type { AlertDelivery, BackupSettings, Branding, PlaybookSettings, PublicWeb, SynapseInstall } from "../deployment/model";
 import type { PortName, PortRule } from "./ports";
 import { ROLE_DEPENDENCIES, ROLE_ORDER, type Role } from "./roles";
 import type { Scale, WorkerCounts } from "./scale";
@@ -68,6 +68,8 @@ export interface Topology {
   /** How the Synapse host is installed: matrix-docker-ansible-deploy, or natively from the bundle's wheelhouse. */
   readonly synapseInstall: SynapseInstall;
   readonly hosts: readonly TopologyHost[];
+  /** How browsers reach the proof of concept (the HA cluster's entry is HAProxy's TLS). */
+  readonly web: PublicWeb;
   /** The port matrix rules of the roles present, and those every host opens. */
   readonly ports: readonly PortRule[];
   /** Absent at the poc scale (a single Synapse process). */

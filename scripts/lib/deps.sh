@@ -38,3 +38,15 @@ ensure_venv() {
   PATH="$venv/bin:$PATH" bash -c "$check" || { echo "$label: $requirement installed but its check failed: $check" >&2; return 1; }
   echo "$want" >"$venv/.stamp"
 }
+
+# ensure_go_tools LABEL DIR MODULE@VERSION PACKAGE...: `go install`s each package of the
+# module at that version (from the Go module proxy) into DIR, unless already there.
+ensure_go_tools() {
+  local label=$1 dir=$2 module=$3 p missing=()
+  shift 3
+  for p in "$@"; do [ -x "$dir/$(basename "$p")" ] || missing+=("${module%@*}/$p@${module#*@}"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "$label: building ${missing[*]}" >&2
+  mkdir -p "$dir"
+  for p in "${missing[@]}"; do GOBIN=$(cd "$dir" && pwd) CGO_ENABLED=0 go install -trimpath -ldflags="-s -w" "$p"; done
+}

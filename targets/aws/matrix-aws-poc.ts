@@ -42,7 +42,7 @@ export class MatrixAwsPoc extends Construct {
   readonly backupBucket: BackupBucket;
   /** The exact cloud-config the instance boots with (before gzip). */
   readonly cloudConfig: string;
-  /** Element Web: the domain, or the Elastic IP without one (HTTP only: proof of concept). */
+  /** Element Web: the domain, or the Elastic IP without one; https unless aws.https is false. */
   readonly url: string;
   /** Shell on the server through Session Manager. */
   readonly ssmCommand: string;
@@ -126,7 +126,7 @@ export class MatrixAwsPoc extends Construct {
     new MonthlyBudget(this, "budget", { deploymentName: d.name, amountUsd: a.monthlyBudgetUsd, email: a.alarmEmail });
 
     const compose = `sudo docker compose -f ${POC_ROOT}/docker-compose.yml`;
-    this.url = `http://${d.domain ?? this.eip.publicIp}/`;
+    this.url = `${a.web.scheme}://${d.domain ?? this.eip.publicIp}/`;
     this.ssmCommand = `aws ssm start-session --region ${a.region} --target ${this.instance.id}`;
     if (a.ssh.kind === "cidr") this.sshCommand = `ssh ec2-user@${this.eip.publicIp}`;
     this.adminUserCommand = `${compose} exec synapse register_new_matrix_user -c /data/homeserver.yaml --admin -u admin http://localhost:8008`;

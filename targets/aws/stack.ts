@@ -17,7 +17,7 @@ export class AwsPocStack extends TerraformStack {
     const p = (this.platform = new MatrixAwsPoc(this, "Default", props));
 
     const outputs: Record<string, [string | undefined, string]> = {
-      url: [p.url, d.domain ? "Element Web (HTTP only: proof of concept); the domain's A record must point at public_ip" : "Element Web (HTTP only: proof of concept), on the Elastic IP"],
+      url: [p.url, `Element Web${d.aws.web.scheme === "https" ? " (HTTPS a minute or two after boot, once the certificate is issued)" : " (plain HTTP: Element degrades, see help/aws.md)"}${d.domain ? "; the domain's A record must point at public_ip" : ", on the Elastic IP"}`],
       public_ip: [p.eip.publicIp, "Elastic IP of the server (billed as a public IPv4 address)"],
       ssm_command: [p.ssmCommand, "Shell on the server through Session Manager"],
       backup_bucket: [p.backupBucket.bucket.id, "S3 bucket of the daily backups"],

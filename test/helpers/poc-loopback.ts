@@ -54,6 +54,35 @@ export interface RenderedPoc {
   readonly compose: string;
 }
 
+/**
+ * The nginx top level for a test (the container uses the nginx image's own): it includes
+ * the rendered server block from conf.d/, as the image does; temp files, pid and logs stay
+ * in `dir`. `user`: the workers' user when nginx starts as root.
+ */
+export function nginxMainConfig(dir: string, opts: { readonly user?: string } = {}): string {
+  const n = (...p: string[]) => join(dir, ...p);
+  return [
+    "# Top level for a test (the container uses the nginx image's own); the server",
+    "# block in conf.d/ is a rendered templates/poc/nginx-*.conf.mustache.",
+    "daemon off;",
+    ...(opts.user ? [`user ${opts.user};`] : []),
+    "worker_processes 1;",
+    `pid ${n("nginx.pid")};`,
+    `error_log ${n("error.log")} notice;`,
+    "events { worker_connections 256; }",
+    "http {",
+    "    include /etc/nginx/mime.types;",
+    "    default_type application/octet-stream;",
+    `    access_log ${n("access.log")};`,
+    "    sendfile on;",
+    "    keepalive_timeout 65;",
+    ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `    ${t}_temp_path ${n("tmp", t)};`),
+    `    include ${n("conf.d")}/*.conf;`,
+    "}",
+    "",
+  ].join("\n");
+}
+
 export class PocLoopback {
   readonly dir: string;
   /** Who PostgreSQL and nginx run as (nobody when the test runs as root). */
@@ -105,6 +134,10 @@ export class PocLoopback {
       dbHost: "127.0.0.1",
       dbPort: postgres,
       listen: `127.0.0.1:${nginx}`,
+      // The example is on-prem: plain HTTP, these are not rendered.
+      listenTls: "",
+      acmeWebroot: "",
+      letsencryptDir: "",
       synapseUpstream: `127.0.0.1:${synapse}`,
       elementUpstream: `127.0.0.1:${element}`,
       wellKnownRoot: this.path("well-known"),
@@ -116,7 +149,7 @@ export class PocLoopback {
     this.rendered = {
       homeserverYaml: renderTemplate("poc/homeserver.yaml.mustache", view),
       logConfig: renderTemplate("poc/log.config.mustache", view),
-      nginxServer: renderTemplate("poc/nginx.conf.mustache", view),
+      nginxServer: renderTemplate("poc/nginx-http.conf.mustache", view),
       wellKnownClient: renderTemplate("poc/well-known-client.mustache", view),
       compose: renderTemplate("poc/docker-compose.yml.mustache", view),
     };
@@ -125,7 +158,9 @@ export class PocLoopback {
     chmodSync(this.path("secrets"), 0o700);
     writeFileSync(this.path("synapse", "homeserver.yaml"), this.rendered.homeserverYaml);
     writeFileSync(this.path("synapse", "log.config"), this.rendered.logConfig);
-    writeFileSync(this.path("nginx", "matrix.conf"), this.rendered.nginxServer);
+    // As the activation installs it: conf.d/default.conf.
+    mkdirSync(this.path("nginx", "conf.d"), { recursive: true });
+    writeFileSync(this.path("nginx", "conf.d", "default.conf"), this.rendered.nginxServer);
     writeFileSync(this.path("well-known", "client"), this.rendered.wellKnownClient);
 
     // As templates/poc/activate.sh.mustache does on the host: 32 random bytes in hex, no
@@ -206,30 +241,6 @@ export class PocLoopback {
     await this.synapse?.stop("SIGTERM");
   }
 
-  /** The nginx top level that includes the rendered server block, as the image's includes conf.d/default.conf. */
-  private nginxMain(): string {
-    const n = (...p: string[]) => this.path("nginx", ...p);
-    return [
-      "# Top level for the loopback test (the container uses the nginx image's own);",
-      "# the server block is the rendered templates/poc/nginx.conf.mustache.",
-      "daemon off;",
-      "worker_processes 1;",
-      `pid ${n("nginx.pid")};`,
-      `error_log ${n("error.log")} notice;`,
-      "events { worker_connections 256; }",
-      "http {",
-      "    include /etc/nginx/mime.types;",
-      "    default_type application/octet-stream;",
-      `    access_log ${n("access.log")};`,
-      "    sendfile on;",
-      "    keepalive_timeout 65;",
-      ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `    ${t}_temp_path ${n("tmp", t)};`),
-      `    include ${n("matrix.conf")};`,
-      "}",
-      "",
-    ].join("\n");
-  }
-
   /** `nginx -t` on the config; returns its output. */
   nginxTest(): string {
     const r = this.run(NGINX, this.nginxArgs("-t"), this.runAs);
@@ -241,7 +252,7 @@ export class PocLoopback {
   }
 
   writeNginxMain(): void {
-    writeFileSync(this.path("nginx", "nginx.conf"), this.nginxMain());
+    writeFileSync(this.path("nginx", "nginx.conf"), nginxMainConfig(this.path("nginx")));
     this.chownAll();
   }
 
