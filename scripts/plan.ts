@@ -1,8 +1,13 @@
 /**
- * The main job on a deployment: validate it, synthesize its stack, then `tofu init` and
- * `tofu plan`, printing the plan for approval.
+ * The main job on a deployment, for approval: validate it, synthesize its stack, `tofu
+ * init`, then `tofu plan` into a saved plan; prints a summary an approver reads in a
+ * minute (scripts/lib/plan-summary.ts) and where the full plan is.
  *
- *   npm run plan -- [deployment.yaml] [--source-built-providers]
+ *   npm run plan -- [deployment.yaml] [--source-built-providers] [--out <dir>]
+ *
+ * Writes into <dir> (default: <name>.plan beside the deployment file, replaced each time):
+ * plan.tfplan (the saved plan: `npm run apply -- <dir>` applies exactly it), plan.txt
+ * (OpenTofu's full plan output), plan.json (`tofu show -json`) and summary.md.
  *
  * The deployment defaults to examples/onprem-small.yaml. Providers are the official ones
  * (from the provider mirror, else the registry); --source-built-providers plans with the
@@ -10,36 +15,67 @@
  * they would write is removed afterwards, as its hashes are not the official releases').
  */
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { PLAN_FILE, type PlanRecord, PLAN_RECORD } from "./lib/plan-record";
+import { summarizePlan, type PlanJson } from "./lib/plan-summary";
 import { synthesizeDeployment } from "./lib/synthesize";
 import { missingProviders, tofuEnv } from "./lib/tofu-env";
 
 const ROOT = join(__dirname, "..");
-const { values: options, positionals } = parseArgs({ options: { "source-built-providers": { type: "boolean", default: false } }, allowPositionals: true });
+const { values: options, positionals } = parseArgs({
+  options: { "source-built-providers": { type: "boolean", default: false }, out: { type: "string" } },
+  allowPositionals: true,
+});
 const file = resolve(positionals[0] ?? join(ROOT, "examples/onprem-small.yaml"));
 const providers = options["source-built-providers"] ? "source-built" : "official";
 
-const { stackDir } = synthesizeDeployment(file);
-
+const { deployment, stackDir } = synthesizeDeployment(file);
+const out = resolve(options.out ?? join(dirname(file), `${deployment.name}.plan`));
 const env = tofuEnv(providers);
+const tofu = (args: readonly string[]) => spawnSync(env.TOFU_BINARY!, args, { cwd: stackDir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 512 * 1024 * 1024 });
 
 // -reconfigure: the backend settings are the synthesized ones; the stack folder's cached
 // ones may name a state path of an earlier version (moved by the synthesis: secureLocalState).
 // Its output is held back until it is known not to be a missing provider (one line then).
 console.log("\n$ tofu init -input=false -reconfigure");
-const init = spawnSync(env.TOFU_BINARY!, ["init", "-input=false", "-reconfigure"], { cwd: stackDir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const init = tofu(["init", "-input=false", "-reconfigure", "-no-color"]);
 const missing = init.status === 0 ? [] : missingProviders(init.stdout + init.stderr);
 if (missing.length > 0) {
   console.error(`error: OpenTofu cannot install ${missing.join(", ")}: no provider mirror holds ${missing.length > 1 ? "them" : "it"} and no registry answers from here. On a machine with internet access run \`npm run providers -- ${positionals[0] ?? "<deployment.yaml>"}\` and bring the providers/ folder here (help/offline.md).`);
   process.exit(1);
 }
-process.stdout.write(init.stdout);
-process.stderr.write(init.stderr);
-if (init.status !== 0) process.exit(init.status ?? 1);
+if (init.status !== 0) {
+  process.stdout.write(init.stdout);
+  process.stderr.write(init.stderr);
+  process.exit(init.status ?? 1);
+}
+console.log("OpenTofu initialised.");
 
-console.log("\n$ tofu plan -input=false -lock=false");
-const plan = spawnSync(env.TOFU_BINARY!, ["plan", "-input=false", "-lock=false"], { cwd: stackDir, env, stdio: "inherit" });
+// The plan folder holds only this plan: an older saved plan must not be applied by mistake.
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true, mode: 0o700 });
+const planFile = join(out, PLAN_FILE);
+console.log(`\n$ tofu plan -input=false -lock=false -out=${relative(process.cwd(), planFile)}`);
+const plan = tofu(["plan", "-input=false", "-lock=false", "-no-color", `-out=${planFile}`]);
+writeFileSync(join(out, "plan.txt"), plan.stdout + plan.stderr);
+if (plan.status !== 0) {
+  process.stdout.write(plan.stdout);
+  process.stderr.write(plan.stderr);
+  process.exit(plan.status ?? 1);
+}
+const show = tofu(["show", "-json", planFile]);
 if (providers === "source-built") rmSync(join(stackDir, ".terraform.lock.hcl"), { force: true });
-process.exit(plan.status ?? 1);
+if (show.status !== 0) {
+  process.stderr.write(show.stderr);
+  process.exit(show.status ?? 1);
+}
+writeFileSync(join(out, "plan.json"), show.stdout, { mode: 0o600 });
+const record: PlanRecord = { deployment: deployment.name, deploymentFile: file, stackDir, providers, planned: new Date().toISOString() };
+writeFileSync(join(out, PLAN_RECORD), `${JSON.stringify(record, null, 2)}\n`);
+const summary = summarizePlan(JSON.parse(show.stdout) as PlanJson, { deployment: deployment.name, planFile: relative(process.cwd(), out) || "." });
+writeFileSync(join(out, "summary.md"), summary);
+
+console.log(`\n${summary}`);
+console.log(`The saved plan, OpenTofu's full output, its JSON and this summary: ${relative(process.cwd(), out)}/{${PLAN_FILE},plan.txt,plan.json,summary.md}`);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Sets up a fresh machine for this project: the Node packages (exact versions from
-# package-lock.json) and OpenTofu with its offline provider mirror (scripts/opentofu.sh).
-# Needs Node.js >= 20 and Go >= 1.24 on the PATH; installs Debian packages when run as
-# root (scripts/deps/). Idempotent.
+# Sets up a fresh machine for the main job (synthesize, plan, apply): the Node packages
+# (exact versions from package-lock.json) and OpenTofu with its source-built providers
+# (scripts/opentofu.sh). Needs Node.js >= 20 and Go >= 1.24 on the PATH. Idempotent.
+# The programs only the tests run: scripts/setup-tests.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -16,8 +16,3 @@ if [ "$(cat node_modules/.setup-stamp 2>/dev/null)" != "$lock_hash" ]; then
   echo "$lock_hash" >node_modules/.setup-stamp
 fi
 scripts/opentofu.sh >/dev/null
-
-# Programs the tests run for real (Debian packages, PyPI tools): one script per concern.
-for deps in scripts/deps/*.sh; do
-  if [ -e "$deps" ]; then bash "$deps"; fi
-done

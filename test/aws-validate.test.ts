@@ -1,6 +1,6 @@
 // The AWS proof-of-concept stack and the files its instance gets, checked by the real
 // programs: checkov, cloud-init, shellcheck, systemd-analyze, nginx, and the Compose
-// Specification schema. scripts/deps/validators.sh installs them (scripts/setup.sh runs it);
+// Specification schema. scripts/deps/validators.sh installs them (scripts/setup-tests.sh runs it);
 // a missing program fails the test that needs it, naming that script.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -27,8 +27,8 @@ const instanceFile = (path: string): HostFile => {
 const withFile = (files: readonly HostFile[], path: string, content: string): HostFile[] => files.map((f) => (f.path === path ? { ...f, content } : f));
 const ids = (checks: CheckovReport["failed"]) => [...new Set(checks.map((c) => c.check_id))].sort();
 
-test("a validator that is not installed fails its test with the instruction to run scripts/setup.sh", () => {
-  expect(() => program("no-such-validator")).toThrow("no-such-validator is not installed here: run scripts/setup.sh");
+test("a validator that is not installed fails its test with the instruction to run scripts/setup-tests.sh", () => {
+  expect(() => program("no-such-validator")).toThrow("no-such-validator is not installed here: run scripts/setup-tests.sh");
   expect(() => program("/nonexistent/venv/bin/checkov")).toThrow(/run scripts\/setup\.sh/);
 });
 

@@ -45,7 +45,7 @@ const offline = (root: string, script: string) =>
 /** A missing tool fails the test, naming the script that installs it. */
 function requireTools(): void {
   const missing = TOOLS.filter((t) => sh("sh", ["-c", `command -v ${t} || test -x /usr/sbin/${t}`]).status !== 0);
-  if (missing.length > 0) throw new Error(`${missing.join(", ")} not installed here: run scripts/setup.sh (it runs scripts/deps/bundle.sh)`);
+  if (missing.length > 0) throw new Error(`${missing.join(", ")} not installed here: run scripts/setup-tests.sh (it runs scripts/deps/bundle.sh)`);
   if (process.getuid?.() !== 0) throw new Error("the offline install test needs root (debootstrap, chroot, unshare --net)");
 }
 

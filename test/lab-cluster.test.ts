@@ -9,7 +9,7 @@
 // lk-jwt-service the bundle carries is a stand-in (test/fixtures/lk-jwt-service-stand-in):
 // the real one cannot be had here (help/onprem.md, "Element Call").
 import { join } from "node:path";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { loadDeploymentFile } from "../constructs/deployment/load";
 import type { OnPremDeployment } from "../constructs/deployment/model";
 import { buildTopology } from "../constructs/topology/resolve";
@@ -23,7 +23,9 @@ import { buildLabBundle, buildLkJwtServiceStandIn, packElementWebStandIn } from 
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, LAB_BASE_DIR, type Lab } from "../tools/lab/lab";
 import { applyFailure, eventually, LAB_KNOWN_HOSTS, labStack, takeBigLabTurn } from "./helpers/lab-stack";
 import { tempDir } from "./helpers/programs";
-import { ROOT } from "./helpers/examples";
+import { ROOT, TSX_LOADER } from "./helpers/examples";
+import { PLAN_FILE, PLAN_RECORD, type PlanRecord } from "../scripts/lib/plan-record";
+import { summarizePlan, type PlanJson } from "../scripts/lib/plan-summary";
 import { provisionerResources } from "./helpers/synth";
 
 const NET = "10.77.2";
@@ -78,7 +80,7 @@ const theLab = () => {
   if (!lab) throw new Error("the lab was not created (see the first failure)");
   return lab;
 };
-const { tofu, writeDeployment, pinHostKeys, synthAndInit, secret, secrets: allSecrets, statePath } = labStack(theLab, tmp.dir);
+const { tofu, env: labEnv, writeDeployment, pinHostKeys, synthAndInit, secret, secrets: allSecrets, statePath } = labStack(theLab, tmp.dir);
 let applyOutput = "";
 let hostKeysOutput = "";
 let preflightRefusal = { status: null as number | null, output: "", installed: [] as string[] };
@@ -498,14 +500,28 @@ test("another sync worker re-provisions only the Synapse host (and Prometheus's 
   expect(acted("delete")).toEqual(["terraform_data.mon1_monitoring", "terraform_data.synapse1_synapse"]);
   expect(acted("update").length).toBeGreaterThan(0);
   expect([...acted("update"), ...acted("create")].filter((a) => !/^terraform_data\.(synapse1_synapse|mon1_monitoring)(_|$)/.test(a))).toEqual([]);
-  // What the approver reads: the config diff naming the new worker, and no secret value.
-  const review = (await tofu(dir, "show", "more-workers.plan")).output;
-  expect(review).toContain(`sync-worker-${LAB_WORKERS.sync}`);
-  for (const value of allSecrets().values()) expect(review).not.toContain(value);
+  // What the approver reads (npm run plan's summary): exactly these two hosts and roles,
+  // the config lines that change, naming the new worker, and no secret value.
+  const summary = summarizePlan(JSON.parse(show.stdout) as PlanJson, { deployment: "lab", planFile: "more-workers.plan" });
+  expect([...summary.matchAll(/^### (\S+)$/gm)].map((m) => m[1])).toEqual(["mon1", "synapse1"]);
+  expect([...summary.matchAll(/^#### (.+)$/gm)].map((m) => m[1])).toEqual(["monitoring: runs again", "synapse: runs again"]);
+  expect(summary).toMatch(new RegExp(`^\\+.*sync-worker-${LAB_WORKERS.sync}`, "m"));
+  for (const value of allSecrets().values()) expect(summary).not.toContain(value);
+  console.log(`the approver's summary of one more sync worker:\n${summary}`);
   const signingKey = () => theLab().exec("synapse1", `sha256sum < /matrix/synapse/config/${DOMAIN}.signing.key`);
   const keyBefore = (await signingKey()).stdout;
-  const apply = await tofu(dir, "apply", "more-workers.plan");
+  // npm run apply applies exactly the saved plan, from the folder npm run plan writes.
+  const planDir = join(tmp.dir, "more-workers.plan");
+  mkdirSync(planDir);
+  copyFileSync(join(dir, "more-workers.plan"), join(planDir, PLAN_FILE));
+  const record: PlanRecord = { deployment: "lab", deploymentFile: file, stackDir: dir, providers: "source-built", planned: new Date().toISOString() };
+  writeFileSync(join(planDir, PLAN_RECORD), JSON.stringify(record));
+  const npmApply = () => theLab().runInControl(process.execPath, ["--import", TSX_LOADER, join(ROOT, "scripts/apply.ts"), planDir], { cwd: ROOT, env: labEnv(), timeoutMs: 1_800_000 });
+  const apply = await npmApply();
   if (apply.status !== 0) throw new Error(applyFailure(apply.output));
+  // Applied, the plan is stale: applying it again is refused, nothing is planned anew.
+  const again = await npmApply();
+  expect({ status: again.status, error: again.stderr.split("\n").filter((l) => l.startsWith("error:")) }).toEqual({ status: 1, error: [expect.stringMatching(/^error: the plan is stale: the state changed after it was made/)] });
   const more = synapseWorkerPlan({ ...LAB_WORKERS, sync: LAB_WORKERS.sync + 1 });
   const r = await theLab().exec("synapse1", `systemctl is-active ${synapseUnits(more).join(" ")}`);
   expect(r.stdout.trim().split("\n")).toEqual(synapseUnits(more).map(() => "active"));

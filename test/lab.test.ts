@@ -1,6 +1,6 @@
 // Proves the lab harness (tools/lab/lab.ts): Debian 12 hosts booted with systemd-nspawn
 // on a private bridge, reached over real SSH from the control namespace, and removed
-// without a trace. Missing programs make it fail (never skip): run scripts/setup.sh.
+// without a trace. Missing programs make it fail (never skip): run scripts/setup-tests.sh.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -153,8 +153,14 @@ describe("on-prem HA stack", () => {
   test("state goes to the backend the deployment names", () => {
     // Local state beside the deployment file, named after the deployment: never inside cdktf.out.
     expect(config.terraform.backend).toEqual({ local: { path: join(ROOT, "examples", "z3r0d3v-small.tfstate") } });
-    const cloud = synth({ ...deployment, backend: { type: "cloud", organization: "z3r0d3v", workspace: "chat-small" } }).config;
-    expect(cloud.terraform.cloud).toEqual({ organization: "z3r0d3v", workspaces: { name: "chat-small" } });
+    // Terraform Cloud: OpenTofu has no default host name, so it is always written.
+    const cloud = synth({ ...deployment, backend: { type: "cloud", organization: "z3r0d3v", workspace: { name: "chat-small" }, hostname: "app.terraform.io" } }).config;
+    expect(cloud.terraform.cloud).toEqual({ organization: "z3r0d3v", hostname: "app.terraform.io", workspaces: { name: "chat-small" } });
+    const tagged = synth({ ...deployment, backend: { type: "cloud", organization: "z3r0d3v", workspace: { tags: ["matrix", "small"] }, hostname: "tfe.z3r0d3v.com" } }).config;
+    expect(tagged.terraform.cloud).toEqual({ organization: "z3r0d3v", hostname: "tfe.z3r0d3v.com", workspaces: { tags: ["matrix", "small"] } });
+    // S3 with OpenTofu's own lock file, encrypted at rest.
+    const s3 = synth({ ...deployment, backend: { type: "s3", bucket: "z3r0d3v-state", key: "z3r0d3v-small.tfstate", region: "eu-central-1" } }).config;
+    expect(s3.terraform.backend).toEqual({ s3: { bucket: "z3r0d3v-state", key: "z3r0d3v-small.tfstate", region: "eu-central-1", encrypt: true, use_lockfile: true } });
     expect(config.terraform.encryption).toBeUndefined();
   });
 

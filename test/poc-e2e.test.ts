@@ -4,7 +4,7 @@
 // loopback PocRuntime, run on this machine by PostgreSQL 15 and nginx from Debian and
 // Synapse from PyPI, and a Matrix client (the client-server API over fetch) through nginx.
 // Only listen addresses, ports and paths differ from the containers. Needs
-// scripts/setup.sh (scripts/deps/poc-e2e.sh); fails, does not skip, without it.
+// scripts/setup-tests.sh (scripts/deps/poc-e2e.sh); fails, does not skip, without it.
 import { readFileSync } from "node:fs";
 import { MatrixHttp, seg } from "./helpers/matrix-http";
 import { missingPrograms, PocLoopback, SYNAPSE_VERSION } from "./helpers/poc-loopback";
@@ -33,7 +33,7 @@ describe(`POC stack on loopback (rendered templates/poc configs; only listen add
   beforeAll(async () => {
     const missing = missingPrograms();
     if (missing.length) {
-      throw new Error(`programs missing for the POC end-to-end test: ${missing.join(", ")}; run scripts/setup.sh (it runs scripts/deps/poc-e2e.sh)`);
+      throw new Error(`programs missing for the POC end-to-end test: ${missing.join(", ")}; run scripts/setup-tests.sh (it runs scripts/deps/poc-e2e.sh)`);
     }
     stack = new PocLoopback();
     const st = stack;

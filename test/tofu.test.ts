@@ -1,8 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EXAMPLES, ROOT } from "./helpers/examples";
+import type { Backend, Deployment } from "../constructs/deployment/model";
+import { EXAMPLES, loadExample, ROOT } from "./helpers/examples";
+import { synthToDir } from "./helpers/synth";
 import { officialMirrorHas, officialTofu, tofu, tofuEnv } from "./helpers/tofu";
 
 const STACKS: Record<(typeof EXAMPLES)[number], string> = {
@@ -69,4 +71,33 @@ test("cdktf diff drives the offline OpenTofu binary (TERRAFORM_BINARY_NAME)", ()
   });
   expect(r.stdout + r.stderr).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy\./);
   expect(r.status).toBe(0);
+});
+
+describe("state backends as OpenTofu reads them: tofu init in a network namespace without network reaches the service, so the block was accepted", () => {
+  const out = mkdtempSync(join(tmpdir(), "backends-"));
+  const poc = loadExample("onprem-poc");
+  // Test credentials only; unshare --net: nothing can leave the machine.
+  const offlineInit = (backend: Backend, name: string, edit: (json: string) => string = (j) => j) => {
+    const dir = synthToDir({ ...poc, backend } as Deployment, join(out, name));
+    const file = join(dir, "cdk.tf.json");
+    writeFileSync(file, edit(readFileSync(file, "utf8")));
+    const env: NodeJS.ProcessEnv = { ...tofuEnv(), AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE", AWS_SECRET_ACCESS_KEY: "test-only", AWS_EC2_METADATA_DISABLED: "true", AWS_MAX_ATTEMPTS: "1" };
+    const r = spawnSync("unshare", ["--net", env.TOFU_BINARY!, "init", "-input=false", "-no-color"], { cwd: dir, env, encoding: "utf8" });
+    return r.stdout + r.stderr;
+  };
+
+  test("cloud: the host name is always written, so OpenTofu goes on to ask the service for its discovery document", () => {
+    const output = offlineInit({ type: "cloud", organization: "z3r0d3v", workspace: { name: "chat" }, hostname: "app.terraform.io" }, "cloud");
+    expect(output).toMatch(/Failed to request discovery document: Get "https:\/\/app\.terraform\.io\/\.well-known\/terraform\.json"/);
+    // Without it (as synthesized before), OpenTofu refuses the block itself.
+    const withoutHost = offlineInit({ type: "cloud", organization: "z3r0d3v", workspace: { name: "chat" }, hostname: "app.terraform.io" }, "cloud-no-host", (j) => j.replace(/"hostname": "app\.terraform\.io",\n\s*/, ""));
+    expect(withoutHost).toContain('OpenTofu does not provide a default "hostname" attribute');
+  });
+
+  test("s3 with use_lockfile: OpenTofu goes on to check the credentials with AWS; a misspelt setting is refused first", () => {
+    const output = offlineInit({ type: "s3", bucket: "z3r0d3v-state", key: "chat.tfstate", region: "eu-central-1" }, "s3");
+    expect(output).toMatch(/retrieving caller identity from STS/);
+    const misspelt = offlineInit({ type: "s3", bucket: "z3r0d3v-state", key: "chat.tfstate", region: "eu-central-1" }, "s3-misspelt", (j) => j.replace('"use_lockfile"', '"use_lockfil"'));
+    expect(misspelt).toContain('No argument or block type is named "use_lockfil"');
+  });
 });

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 
-const SETUP_HINT = "run scripts/setup.sh (it runs scripts/deps/validators.sh)";
+const SETUP_HINT = "run scripts/setup-tests.sh (it runs scripts/deps/validators.sh)";
 
 const isExecutable = (path: string) => {
   try {

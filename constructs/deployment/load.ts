@@ -136,10 +136,23 @@ function backendOf(b: ParsedDeployment["backend"], name: string, here: string): 
     ...(e.key === "aws_kms" ? { key: "aws_kms" as const, kmsKeyId: e.kms_key_id, region: e.region } : { key: "passphrase" as const }),
     migrateFromUnencrypted: e.migrate_from_unencrypted,
   };
-  const base =
-    b.type === "local"
-      ? { type: "local" as const, path: resolve(here, b.path ?? `${name}.tfstate`) }
-      : { type: "cloud" as const, organization: b.organization, workspace: b.workspace, ...(b.hostname ? { hostname: b.hostname } : {}) };
+  const base = ((): Backend => {
+    switch (b.type) {
+      case "local":
+        return { type: "local", path: resolve(here, b.path ?? `${name}.tfstate`) };
+      case "s3":
+        return { type: "s3", bucket: b.bucket, key: b.key ?? `${name}.tfstate`, region: b.region, ...(b.kms_key_id ? { kmsKeyId: b.kms_key_id } : {}) };
+      case "cloud": {
+        if (b.workspace === undefined && b.workspace_tags === undefined) {
+          throw new DeploymentError([problem(["backend", "workspace"], undefined, "is required: the workspace's name (or give workspace_tags)")]);
+        }
+        if (b.workspace !== undefined && b.workspace_tags !== undefined) {
+          throw new DeploymentError([problem(["backend", "workspace_tags"], b.workspace_tags, "is set together with workspace; choose the workspace by name or by tags, not both")]);
+        }
+        return { type: "cloud", organization: b.organization, hostname: b.hostname, workspace: b.workspace !== undefined ? { name: b.workspace } : { tags: b.workspace_tags! } };
+      }
+    }
+  })();
   return { ...base, ...(encryption ? { encryption } : {}) };
 }
 

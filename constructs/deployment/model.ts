@@ -48,10 +48,15 @@ export type StateEncryption = (
   readonly migrateFromUnencrypted: boolean;
 };
 
+/** A Terraform Cloud workspace by name, or the workspaces with these tags. */
+export type CloudWorkspace = { readonly name: string } | { readonly tags: readonly string[] };
+
 export type Backend = (
   /** State in a local file: absolute, outside the synthesized output (which synth rewrites). */
   | { readonly type: "local"; readonly path: string }
-  | { readonly type: "cloud"; readonly organization: string; readonly workspace: string; readonly hostname?: string }
+  | { readonly type: "cloud"; readonly organization: string; readonly workspace: CloudWorkspace; readonly hostname: string }
+  /** State in S3, locked by a lock file beside it (OpenTofu's use_lockfile). */
+  | { readonly type: "s3"; readonly bucket: string; readonly key: string; readonly region: string; readonly kmsKeyId?: string }
 ) & { readonly encryption?: StateEncryption };
 
 interface DeploymentBase {

@@ -151,14 +151,23 @@ export const backendSchema = z.discriminatedUnion(
       encryption: encryptionSchema.optional().describe("OpenTofu's encryption of the state and saved plans."),
     }),
     z.strictObject({
-      type: z.literal("cloud").describe("State in Terraform Cloud / HCP Terraform."),
+      type: z.literal("cloud").describe("State in Terraform Cloud / HCP Terraform (or Terraform Enterprise). Use the workspace's local execution mode: the hosts are reached over SSH from the machine running tofu."),
       organization: z.string().min(1).describe("The organization that owns the workspace."),
-      workspace: z.string().min(1).describe("The workspace holding this deployment's state."),
-      hostname: z.string().min(1).optional().describe("The service's host name (Terraform Enterprise)."),
+      workspace: z.string().min(1).optional().describe("The workspace holding this deployment's state, by name (or give workspace_tags)."),
+      workspace_tags: z.array(z.string().min(1)).min(1).optional().describe("The workspaces to choose from, by their tags (instead of workspace)."),
+      hostname: z.string().regex(/^[a-z0-9.-]+(:\d+)?$/, { error: "is not a host name (such as app.terraform.io)" }).default("app.terraform.io").describe("The service's host name: OpenTofu has no default, so it is always written."),
+      encryption: encryptionSchema.optional().describe("OpenTofu's encryption of the state and saved plans."),
+    }),
+    z.strictObject({
+      type: z.literal("s3").describe("State in an S3 bucket, locked by OpenTofu's own lock file beside it (use_lockfile; no DynamoDB table)."),
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "is not an S3 bucket name" }).describe("The bucket (versioning on, so an overwritten state can be recovered)."),
+      key: z.string().min(1).optional().describe("The state's object key. Default: <name>.tfstate."),
+      region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "is not an AWS region (such as eu-central-1)" }).describe("The bucket's region."),
+      kms_key_id: z.string().min(1).optional().describe("KMS key for the object's server-side encryption (default: the bucket's)."),
       encryption: encryptionSchema.optional().describe("OpenTofu's encryption of the state and saved plans."),
     }),
   ],
-  { error: 'is not a backend type; use "local" or "cloud" (Terraform Cloud / HCP Terraform)' },
+  { error: 'is not a backend type; use "local", "cloud" (Terraform Cloud / HCP Terraform) or "s3"' },
 );
 
 export const deploymentSchema = z.strictObject({

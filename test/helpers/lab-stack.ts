@@ -15,6 +15,8 @@ import { tofuEnv } from "./tofu";
  */
 export interface LabStack {
   tofu(stackDir: string, command: string, ...args: string[]): ReturnType<Lab["runInControl"]>;
+  /** The environment tofu runs with (OpenTofu, source-built providers, the state's passphrase). */
+  env(): NodeJS.ProcessEnv;
   /** Writes the deployment file <tmp>/<name>.yaml; its known_hosts is <tmp>/lab.known_hosts. */
   writeDeployment(name: string, yaml: string): string;
   /** `npm run host-keys -- <file>` from the control namespace. */
@@ -79,6 +81,7 @@ export function labStack(lab: () => Lab, tmpDir: string): LabStack {
   };
   return {
     tofu,
+    env,
     statePath,
     knownHostsPath,
     writeDeployment(name, yaml) {

@@ -21,7 +21,7 @@ const PYTHON = join(VENV, "bin", "python");
 
 export const SYNAPSE_VERSION = POC_IMAGES.synapse.replace(/^.*:v/, "");
 
-/** Programs the loopback stack needs that are not on this machine (scripts/setup.sh installs them). */
+/** Programs the loopback stack needs that are not on this machine (scripts/setup-tests.sh installs them). */
 export function missingPrograms(): string[] {
   const programs = [
     ...["initdb", "postgres", "psql", "pg_isready"].map((p) => join(PG_BIN, p)),

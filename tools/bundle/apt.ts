@@ -13,7 +13,7 @@ export interface AptRoot {
   readonly archives: string;
 }
 
-const SETUP_HINT = "run scripts/setup.sh (scripts/deps/bundle.sh installs it)";
+const SETUP_HINT = "run scripts/setup-tests.sh (scripts/deps/bundle.sh installs it)";
 
 /**
  * Writes (or refreshes) the apt root under `dir`. The dpkg status is `baselineStatus`'s

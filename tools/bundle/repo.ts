@@ -6,7 +6,7 @@ import { sha256 } from "../../constructs/hash";
 import { archiveFileName, poolFileName, type PlannedDeb } from "./apt-plan";
 import type { ManifestDeb } from "./manifest";
 
-const SETUP_HINT = "run scripts/setup.sh (scripts/deps/bundle.sh installs it)";
+const SETUP_HINT = "run scripts/setup-tests.sh (scripts/deps/bundle.sh installs it)";
 
 /** The stanzas of a Packages index, as field maps (first line of each field only). */
 export function parsePackagesIndex(text: string): Record<string, string>[] {

@@ -18,14 +18,14 @@ PACKAGES=(systemd systemd-sysv dbus openssh-server sudo iproute2 python3 ca-cert
 REVISION=2
 
 [ "$(id -u)" -eq 0 ] || { echo "base-image.sh: must run as root (debootstrap, chroot)" >&2; exit 1; }
-command -v debootstrap >/dev/null || { echo "base-image.sh: debootstrap is missing: run scripts/setup.sh" >&2; exit 1; }
+command -v debootstrap >/dev/null || { echo "base-image.sh: debootstrap is missing: run scripts/setup-tests.sh" >&2; exit 1; }
 
 dest=${LAB_BASE_DIR:-$PWD/.cache/lab/bookworm-base}
 stamp="$dest.stamp"
 want="suite=$SUITE variant=minbase mirror=$MIRROR revision=$REVISION packages=${PACKAGES[*]}"
 mkdir -p "$(dirname "$dest")"
 
-# One builder at a time (setup.sh and test workers may race).
+# One builder at a time (setup-tests.sh and test workers may race).
 exec 9>"$dest.lock"
 flock 9
 if [ -d "$dest" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then

@@ -9,7 +9,7 @@
 // and removed by cleanupStaleLabs(); a detached reaper does the same as soon as the owning
 // process dies, whatever killed it.
 //
-// Needs root, systemd-nspawn, debootstrap, iproute2, ssh, util-linux: scripts/setup.sh
+// Needs root, systemd-nspawn, debootstrap, iproute2, ssh, util-linux: scripts/setup-tests.sh
 // (scripts/deps/lab.sh) installs them and builds the base.
 //
 //   npx tsx tools/lab/lab.ts cleanup      removes what dead owners left behind
@@ -28,7 +28,7 @@ const BASE_SCRIPT = join(__dirname, "base-image.sh");
 const BOOT_SCRIPT = join(__dirname, "boot-host.sh");
 /** The shared base image (tools/lab/base-image.sh builds it; $LAB_BASE_DIR overrides). */
 export const LAB_BASE_DIR = process.env.LAB_BASE_DIR ?? join(ROOT, ".cache", "lab", "bookworm-base");
-const SETUP_HINT = "run scripts/setup.sh as root (scripts/deps/lab.sh installs systemd-container, debootstrap, iproute2, openssh-client and builds the lab base)";
+const SETUP_HINT = "run scripts/setup-tests.sh as root (scripts/deps/lab.sh installs systemd-container, debootstrap, iproute2, openssh-client and builds the lab base)";
 const PROGRAMS = ["systemd-nspawn", "debootstrap", "ip", "nsenter", "unshare", "ssh", "ssh-keygen", "tail"] as const;
 const PATH_IN_HOST = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const BRIDGE = "br0";
