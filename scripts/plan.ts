@@ -7,7 +7,8 @@
  *
  * Writes into <dir> (default: <name>.plan beside the deployment file, replaced each time):
  * plan.tfplan (the saved plan: `npm run apply -- <dir>` applies exactly it), plan.txt
- * (OpenTofu's full plan output), plan.json (`tofu show -json`) and summary.md.
+ * (OpenTofu's full plan output), plan.json (`tofu show -json`) and summary.md (with the
+ * monthly cost estimate of an AWS deployment: targets/aws/cost-estimate.ts).
  *
  * The deployment defaults to examples/onprem-small.yaml. Providers are the official ones
  * (from the provider mirror, else the registry); --source-built-providers plans with the
@@ -15,10 +16,11 @@
  * they would write is removed afterwards, as its hashes are not the official releases').
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { PLAN_FILE, type PlanRecord, PLAN_RECORD } from "./lib/plan-record";
+import { costEstimateMarkdown, estimateAwsCost, type AwsStackJson } from "../targets/aws/cost-estimate";
+import { PLAN_FILE, PLAN_RECORD, type PlanRecord } from "./lib/plan-record";
 import { summarizePlan, type PlanJson } from "./lib/plan-summary";
 import { synthesizeDeployment } from "./lib/synthesize";
 import { missingProviders, tofuEnv } from "./lib/tofu-env";
@@ -74,7 +76,9 @@ if (show.status !== 0) {
 writeFileSync(join(out, "plan.json"), show.stdout, { mode: 0o600 });
 const record: PlanRecord = { deployment: deployment.name, deploymentFile: file, stackDir, providers, planned: new Date().toISOString() };
 writeFileSync(join(out, PLAN_RECORD), `${JSON.stringify(record, null, 2)}\n`);
-const summary = summarizePlan(JSON.parse(show.stdout) as PlanJson, { deployment: deployment.name, planFile: relative(process.cwd(), out) || "." });
+const costs = deployment.target === "aws" ? estimateAwsCost(JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as AwsStackJson) : undefined;
+const summary = summarizePlan(JSON.parse(show.stdout) as PlanJson, { deployment: deployment.name, planFile: relative(process.cwd(), out) || "." }) + (costs ? `\n${costEstimateMarkdown(costs)}\n` : "");
+for (const problem of [...(costs?.gaps ?? []), ...(costs?.budgetWarning ? [costs.budgetWarning] : [])]) console.error(`warning: ${problem}`);
 writeFileSync(join(out, "summary.md"), summary);
 
 console.log(`\n${summary}`);
