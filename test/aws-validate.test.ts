@@ -29,7 +29,7 @@ const ids = (checks: CheckovReport["failed"]) => [...new Set(checks.map((c) => c
 
 test("a validator that is not installed fails its test with the instruction to run scripts/setup-tests.sh", () => {
   expect(() => program("no-such-validator")).toThrow("no-such-validator is not installed here: run scripts/setup-tests.sh");
-  expect(() => program("/nonexistent/venv/bin/checkov")).toThrow(/run scripts\/setup\.sh/);
+  expect(() => program("/nonexistent/venv/bin/checkov")).toThrow(/run scripts\/setup-tests\.sh/);
 });
 
 describe("security posture of the AWS stack (checkov)", () => {

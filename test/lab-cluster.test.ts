@@ -68,6 +68,7 @@ onprem:
   pki: ${pkiDir}
   synapse:
     install: native
+    media_cache_days: 0             # the lab prunes at once what a site keeps for days
     workers: { sync: ${syncWorkers}, client_reader: ${LAB_WORKERS.generic}, federation_sender: ${LAB_WORKERS.federationSender}, event_persister: ${LAB_WORKERS.eventPersister} }
   hosts:
 ${HOSTS.map(([n, o, g]) => `    - { name: ${n}, address: ${NET}.${o}, group: ${g} }`).join("\n")}
@@ -443,6 +444,25 @@ test("backup: the media pull fetches local media (the users' upload too) and the
   expect(files.filter((f) => f.includes("remote_content"))).toEqual([]);
   const sums = await Promise.all([theLab().exec("synapse1", `sha256sum < /matrix/synapse/config/${DOMAIN}.signing.key`), theLab().exec("backup1", `sha256sum < /srv/backup/synapse-config/${DOMAIN}.signing.key`)]);
   expect(sums[1].stdout).toBe(sums[0].stdout);
+});
+
+test("bounded media cache: the daily prune moves unused uploads off the Synapse host's disk; they still download through the VIP, and the backup keeps them", async () => {
+  const mediaId = theSession().media.mxc.split("/").pop()!;
+  const local = `/matrix/synapse/storage/media-store/local_content/${mediaId.slice(0, 2)}/${mediaId.slice(2, 4)}/${mediaId.slice(4)}`;
+  expect((await theLab().exec("synapse1", `test -f ${local} && echo present`)).stdout.trim()).toBe("present");
+  // The timer's unit, run now (media_cache_days: 0 makes every upload due).
+  const prune = await theLab().exec("synapse1", "systemctl start matrix-synapse-media-prune.service && systemctl show -p Result --value matrix-synapse-media-prune.service");
+  expect({ status: prune.status, result: prune.stdout.trim(), output: prune.status === 0 ? "" : prune.output }).toEqual({ status: 0, result: "success", output: "" });
+  expect((await theLab().exec("synapse1", `test -e ${local} && echo present || echo gone`)).stdout.trim()).toBe("gone");
+  // A client still gets it, byte for byte: Synapse fetches it back from the object store.
+  const curl = `curl -fsS --cacert ${join(pkiDir, "ca.crt")} --resolve ${DOMAIN}:443:${VIP}`;
+  const login = await theLab().runInControl("sh", ["-c", `${curl} -X POST -d @- https://${DOMAIN}/_matrix/client/v3/login`], { input: JSON.stringify({ type: "m.login.password", identifier: { type: "m.id.user", user: FIRST_ADMIN }, password: secret("admin_password") }) });
+  const token = (JSON.parse(login.stdout) as { access_token: string }).access_token;
+  const download = await theLab().runInControl("sh", ["-c", `${curl} -H 'Authorization: Bearer ${token}' https://${DOMAIN}/_matrix/client/v1/media/download/${DOMAIN}/${mediaId} | sha256sum | cut -d' ' -f1`]);
+  expect(download.stdout.trim()).toBe(theSession().media.sha256);
+  // The backup server's next pull keeps what the cache dropped.
+  const pull = await theLab().exec("backup1", `systemctl start matrix-media-pull.service && sha256sum < /srv/backup/media/local_content/${mediaId.slice(0, 2)}/${mediaId.slice(2, 4)}/${mediaId.slice(4)} | cut -d' ' -f1`);
+  expect(pull.stdout.trim()).toBe(theSession().media.sha256);
 });
 
 test("backup: a differential backup by its timer's unit restores into a fresh data directory, with the latest rows", async () => {

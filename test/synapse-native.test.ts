@@ -135,8 +135,50 @@ test("systemd verifies the main unit and the worker template unit", () => {
   const venvPython = { path: `${NATIVE_PATHS.venv}/bin/python`, content: "#!/bin/sh\n", mode: "0755" };
   const redisUnit = { path: "/usr/lib/systemd/system/redis-server@.service", content: "[Unit]\nDescription=Stand-in for Debian's redis-server@.service\n[Service]\nExecStart=/usr/bin/redis-server /etc/redis/redis-%i.conf\n", mode: "0644" };
   const redis = { path: "/usr/bin/redis-server", content: "#!/bin/sh\n", mode: "0755" };
-  const r = verifyUnits([...files, venvPython, redisUnit, redis], ["/etc/systemd/system/matrix-synapse.service", "/etc/systemd/system/matrix-synapse-worker@sync-worker-0.service"]);
+  const r = verifyUnits([...files, venvPython, redisUnit, redis], ["/etc/systemd/system/matrix-synapse.service", "/etc/systemd/system/matrix-synapse-worker@sync-worker-0.service", "/etc/systemd/system/matrix-synapse-media-prune.service", "/etc/systemd/system/matrix-synapse-media-prune.timer"]);
   expect([r.status, r.output]).toEqual([0, ""]);
+});
+
+describe("bounded media cache (the host's disk keeps recent uploads; the object store keeps all)", () => {
+  test("by default, what half the data disk holds at the scale's upload rate: 5 days at small, 2 at medium and large; the deployment may say otherwise", () => {
+    expect(["small", "medium", "large"].map((scale) => buildTopology(loadExample(`onprem-${scale}` as "onprem-small")).mediaCacheDays)).toEqual([5, 2, 2]);
+    expect(SCALE_PRESETS.small.sizes.synapse.diskGB! / 2 / SCALE_PRESETS.small.mediaUploadGBPerDay).toBe(5);
+    const text = editedExample("onprem-small", (doc) => doc.setIn(["onprem", "synapse"], doc.createNode({ install: "native", media_cache_days: 14 })));
+    expect(buildTopology(parseDeployment(text, examplePath("onprem-small"))).mediaCacheDays).toBe(14);
+  });
+
+  test("native: a daily timer runs the storage provider's s3_media_upload against the object store, as the synapse user; the playbook path gets the same age", () => {
+    const { file } = synapseFiles(nativeSmall());
+    const script = file("/usr/local/sbin/matrix-synapse-media-prune");
+    expect(script).toContain(`${NATIVE_PATHS.venv}/bin/s3_media_upload --no-progress "$@"`);
+    expect(script.split("\n").filter((l) => l.startsWith("s3_media_upload "))).toEqual([
+      "s3_media_upload update-db 5d --homeserver-config-path /etc/matrix-synapse/homeserver.yaml",
+      `s3_media_upload check-deleted ${NATIVE_PATHS.mediaDir}`,
+      `s3_media_upload upload ${NATIVE_PATHS.mediaDir} synapse-media --delete --endpoint-url http://10.10.3.100:9000`,
+    ]);
+    expect(file("/etc/matrix-synapse/media-prune.env")).toMatch(/^AWS_ACCESS_KEY_ID=synapse\nAWS_SECRET_ACCESS_KEY=@@secret:minio_synapse@@\n/);
+    expect(file("/etc/systemd/system/matrix-synapse-media-prune.service")).toMatch(/User=matrix-synapse\n[\s\S]*EnvironmentFile=\/etc\/matrix-synapse\/media-prune.env/);
+    const playbook = hostPlan(planCluster(buildTopology(loadExample("onprem-small"))), "synapse1").units.find((u) => u.name === "synapse")!;
+    const vars = parseYaml(playbook.files.find((f) => f.path.endsWith("/vars.yml"))!.content) as Record<string, unknown>;
+    expect(vars.matrix_synapse_ext_synapse_s3_storage_provider_update_db_day_count).toBe(5);
+  });
+
+  test("the script's commands are ones the pinned s3_media_upload accepts (it parses them, then runs on an empty cache here)", () => {
+    const tool = join(ROOT, ".cache/venv-synapse-native/bin/s3_media_upload");
+    const script = synapseFiles(nativeSmall()).file("/usr/local/sbin/matrix-synapse-media-prune");
+    const media = join(tmp.dir, "media-store");
+    mkdirSync(media, { recursive: true });
+    const [updateDb, checkDeleted, upload] = script
+      .split("\n")
+      .filter((l) => l.startsWith("s3_media_upload "))
+      .map((l) => ["--no-progress", ...l.split(" ").slice(1)].map((a) => (a === NATIVE_PATHS.mediaDir ? media : a)));
+    // Parsed, then it looks for the homeserver config (on the host it connects to the database).
+    expect(run(tool, updateDb, { cwd: tmp.dir }).stderr).toContain("Could not find /etc/matrix-synapse/homeserver.yaml");
+    expect(run(tool, checkDeleted, { cwd: tmp.dir }).status).toBe(0);
+    const up = run(tool, upload, { cwd: tmp.dir, env: { ...process.env, AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_DEFAULT_REGION: "us-east-1" } });
+    expect([up.status, up.stderr]).toEqual([0, ""]);
+    expect(run(tool, [...upload, "--keep-local"], { cwd: tmp.dir }).stderr).toContain("unrecognized arguments: --keep-local");
+  });
 });
 
 test("the deployment's branding reaches Element Web's config.json, whatever characters the brand holds", () => {

@@ -141,6 +141,8 @@ export interface SynapseSettings {
   readonly install: SynapseInstall;
   /** Worker counts that replace the scale preset's. */
   readonly workers: Partial<WorkerCounts>;
+  /** Days local media stays on the Synapse host after its last access; absent: the scale's default. */
+  readonly mediaCacheDays?: number;
 }
 
 export interface OnPremSettings {

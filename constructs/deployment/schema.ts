@@ -97,6 +97,7 @@ export const onpremSchema = z.strictObject({
           event_persister: workerCount.optional().describe("Event persisters (the events stream writers)."),
         })
         .optional().describe("Fewer (or more) workers of a type than the scale's preset, such as for a lab; every type keeps at least one."),
+      media_cache_days: z.int({ error: "is not a whole number of days" }).min(0, { error: "must be 0 or more days" }).optional().describe("Days an upload stays on the Synapse host's disk after its last access; older media is served from the object store. Default: what half the host's data disk holds at the scale's expected upload rate (help/topology.md)."),
     })
     .default({ install: "playbook" }).describe("How the Synapse host is installed, and its worker counts where they differ from the scale's."),
   pki: z.string().min(1).optional().describe("The cluster's PKI folder (npm run pki); relative to this file. Default: <name>.pki beside it."),

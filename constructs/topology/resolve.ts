@@ -2,7 +2,7 @@ import { SHARED_SETTINGS_DEFAULTS } from "../deployment/load";
 import type { Deployment, PublicWeb } from "../deployment/model";
 import { port, portMatrix } from "./ports";
 import { ROLE_ORDER } from "./roles";
-import { SCALE_PRESETS, type WorkerCounts } from "./scale";
+import { defaultMediaCacheDays, SCALE_PRESETS, type WorkerCounts } from "./scale";
 import type { Topology, TopologyHost } from "./topology";
 import { synapseWorkerPlan, type SynapseWorker } from "./workers";
 
@@ -53,6 +53,7 @@ export function buildTopology(deployment: Deployment): Topology {
     ...(onprem?.alerts ? { alerts: onprem.alerts } : {}),
     playbook: { ...shared.playbook, bundled: onprem?.bundle !== undefined },
     synapseInstall: shared.synapse.install,
+    ...(deployment.scale === "poc" ? {} : { mediaCacheDays: shared.synapse.mediaCacheDays ?? defaultMediaCacheDays(deployment.scale) }),
     hosts,
     roles: ROLE_ORDER.filter((r) => present.has(r)),
     web,

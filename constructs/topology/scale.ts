@@ -26,6 +26,8 @@ export interface ScalePreset {
   /** Recommended host size per role (the size of the host that carries it). */
   readonly sizes: Readonly<Record<HaRole, HostSize>>;
   readonly workers: WorkerCounts;
+  /** Media uploaded a day at the scale's load, GB: the research notes' upper estimate (200-500 GB at 10K users). */
+  readonly mediaUploadGBPerDay: number;
 }
 
 const DB_TIER = { etcd: 3, patroni: 3, pgbouncer: 3, haproxy: 2, keepalived: 2, minio: 4 } as const;
@@ -64,6 +66,7 @@ export const SCALE_PRESETS: Readonly<Record<HaScale, ScalePreset>> = {
       synapse: { vcpu: 16, memoryGiB: 64, diskGB: 500 },
     }),
     workers: { sync: 4, generic: 2, federationSender: 2, eventPersister: 1 },
+    mediaUploadGBPerDay: 50,
   },
   medium: {
     concurrentUsers: 5000,
@@ -79,6 +82,7 @@ export const SCALE_PRESETS: Readonly<Record<HaScale, ScalePreset>> = {
       synapse: { vcpu: 24, memoryGiB: 96, diskGB: 1000 },
     }),
     workers: { sync: 6, generic: 3, federationSender: 3, eventPersister: 2 },
+    mediaUploadGBPerDay: 250,
   },
   large: {
     concurrentUsers: 10000,
@@ -94,5 +98,15 @@ export const SCALE_PRESETS: Readonly<Record<HaScale, ScalePreset>> = {
       synapse: { vcpu: 48, memoryGiB: 128, diskGB: 2000 },
     }),
     workers: { sync: 8, generic: 4, federationSender: 4, eventPersister: 2 },
+    mediaUploadGBPerDay: 500,
   },
 };
+
+/**
+ * Days uploads stay on the Synapse host's disk: what half its data disk holds at the
+ * scale's upload rate (the other half for thumbnails, logs and headroom), at least one.
+ */
+export function defaultMediaCacheDays(scale: HaScale): number {
+  const preset = SCALE_PRESETS[scale];
+  return Math.max(1, Math.floor((preset.sizes.synapse.diskGB ?? 0) / 2 / preset.mediaUploadGBPerDay));
+}

@@ -67,6 +67,8 @@ export interface Topology {
   readonly playbook: ResolvedPlaybookSettings;
   /** How the Synapse host is installed: matrix-docker-ansible-deploy, or natively from the bundle's wheelhouse. */
   readonly synapseInstall: SynapseInstall;
+  /** Days local media stays on the Synapse host after its last access (HA scales only). */
+  readonly mediaCacheDays?: number;
   readonly hosts: readonly TopologyHost[];
   /** How browsers reach the proof of concept (the HA cluster's entry is HAProxy's TLS). */
   readonly web: PublicWeb;

@@ -70,6 +70,7 @@ export const MDAD_VARIABLES: Readonly<Record<string, string>> = {
   matrix_synapse_ext_synapse_s3_storage_provider_config_access_key_id: SY,
   matrix_synapse_ext_synapse_s3_storage_provider_config_secret_access_key: SY,
   matrix_synapse_ext_synapse_s3_storage_provider_store_local: SY,
+  matrix_synapse_ext_synapse_s3_storage_provider_update_db_day_count: SY,
   matrix_synapse_matrix_rtc_transports_livekit_url: SY,
   matrix_synapse_experimental_features_msc4222_enabled: SY,
   matrix_synapse_experimental_features_msc4354_enabled: SY,

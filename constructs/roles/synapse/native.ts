@@ -22,6 +22,9 @@ export const NATIVE_PATHS = {
   keyDir: "/matrix/synapse/config",
 } as const;
 
+/** The command that keeps the host's media a bounded cache (templates/synapse/native/media-prune.sh.mustache). */
+export const MEDIA_PRUNE_COMMAND = "/usr/local/sbin/matrix-synapse-media-prune";
+
 /** Redis for worker replication: a second instance of Debian's redis-server, on loopback. */
 const REDIS = { instance: "synapse", port: 6380 } as const;
 
@@ -119,6 +122,9 @@ export function renderNativeSynapse({ topology, host }: RoleContext, shared: Nat
       { purpose: "Federation API: HAProxy's federation entry", address: host.address, port: port("synapse.federation"), routes: federation },
     ],
   });
+  // Without an object store the host's disk is the only copy: nothing is pruned then.
+  const store = mediaStore(topology);
+  const pruneView = store && { ...view, ...store, venv, configDir, mediaDir: NATIVE_PATHS.mediaDir, days: topology.mediaCacheDays ?? 0, command: MEDIA_PRUNE_COMMAND };
   const unitView = { serverName: topology.serverName, venv, configDir, redisInstance: REDIS.instance };
   const requirements = SYNAPSE_REQUIREMENTS.join(" ");
   const activate = renderTemplate("synapse/native/activate.sh.mustache", {
@@ -135,10 +141,21 @@ export function renderNativeSynapse({ topology, host }: RoleContext, shared: Nat
     elementHost: element.host,
     admin: shared.adminLocalpart,
     backupSource: shared.backupSource,
+    mediaPrune: pruneView !== undefined,
   });
+  const mediaPrune: RenderedFile[] = pruneView
+    ? [
+        { path: MEDIA_PRUNE_COMMAND, content: renderTemplate("synapse/native/media-prune.sh.mustache", pruneView), mode: "0755" },
+        // Read by systemd (as root) before it starts the service as matrix-synapse.
+        { path: `${configDir}/media-prune.env`, content: renderTemplate("synapse/native/media-prune.env.mustache", pruneView), mode: "0600" },
+        { path: "/etc/systemd/system/matrix-synapse-media-prune.service", content: renderTemplate("synapse/native/matrix-synapse-media-prune.service.mustache", pruneView), mode: "0644" },
+        { path: "/etc/systemd/system/matrix-synapse-media-prune.timer", content: renderTemplate("synapse/native/matrix-synapse-media-prune.timer.mustache", pruneView), mode: "0644" },
+      ]
+    : [];
   return {
     files: [
       { path: `${configDir}/homeserver.yaml`, content: homeserver, mode: "0640" },
+      ...mediaPrune,
       { path: `${configDir}/log.yaml`, content: renderTemplate("synapse/native/log.yaml.mustache", {}), mode: "0644" },
       ...workerFiles,
       { path: `${configDir}/admin-password`, content: secretMarker("admin_password"), mode: "0600" },
