@@ -38,3 +38,10 @@ test("with each default and allowed value, such as the AWS settings an operator 
   expect(row("onprem.synapse.install")).toMatchObject({ accepts: '`"playbook"` \\| `"native"`', default: '`"playbook"`' });
   expect(row("onprem.hosts[].address")).toMatchObject({ accepts: "string (ipv4)", default: "required" });
 });
+
+test("the README's storage figures are the generated topology page's (the model's)", () => {
+  const topology = readFileSync(join(ROOT, "help", "topology.md"), "utf8");
+  const days = (row: string) => [...new RegExp(`^\\| ${row} \\|(.*)$`, "m").exec(topology)![1].matchAll(/(\d+) days/g)].map((m) => m[1]).join(", ").replace(/, (\d+)$/, " and $1");
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8").replace(/\s+/g, " ");
+  expect(readme).toContain(`the object store holds ${days("object store: usable capacity, and days it holds")} days, the backup server ${days("backup server: disk, and days of media it holds")})`);
+});

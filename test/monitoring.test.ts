@@ -183,6 +183,40 @@ describe("alert thresholds (promtool test rules: the rules fire at seed 003's va
   });
 });
 
+describe("capacity you can see coming (promtool test rules): a media, object store or backup disk that fills within 7 days at its recent rate", () => {
+  const GB = 1e9;
+  /** Free space over 8 hours (one sample a minute), shrinking so that it runs out after `days`. */
+  const filling = (instance: string, mountpoint: string, freeGB: number, days: number) => ({
+    series: `node_filesystem_avail_bytes{instance="${instance}",mountpoint="${mountpoint}",fstype="ext4"}`,
+    values: `${freeGB * GB}-${Math.round((freeGB * GB) / (days * 24 * 60))}x480`,
+  });
+  const at = "7h";
+
+  test("each kind fires for its hosts when the trend empties the disk within 7 days, and not at 30 days", () => {
+    const r = promtoolTest([
+      { name: "media cache full in 3 days", series: [filling("synapse1:9100", "/matrix", 300, 3)], evalAt: at, alertname: "MediaCacheDiskFillsSoon", expected: [{ severity: "warning", instance: "synapse1:9100", mountpoint: "/matrix", fstype: "ext4" }] },
+      { name: "media cache full in 30 days: fine", series: [filling("synapse1:9100", "/matrix", 300, 30)], evalAt: at, alertname: "MediaCacheDiskFillsSoon", expected: [] },
+      { name: "an object store drive full in 5 days", series: [filling("obj3:9100", "/srv/minio/disk2", 1500, 5)], evalAt: at, alertname: "ObjectStoreFillsSoon", expected: [{ severity: "warning", instance: "obj3:9100", mountpoint: "/srv/minio/disk2", fstype: "ext4" }] },
+      { name: "the backup disk full in 6 days", series: [filling("backup1:9100", "/srv/backup", 1000, 6)], evalAt: at, alertname: "BackupDiskFillsSoon", expected: [{ severity: "warning", instance: "backup1:9100", mountpoint: "/srv/backup", fstype: "ext4" }] },
+      // A database disk filling is HostDiskFull's business, not the media forecast's.
+      { name: "a database disk is not a media disk", series: [filling("db1:9100", "/var/lib/postgresql", 100, 2)], evalAt: at, alertname: "MediaCacheDiskFillsSoon", expected: [] },
+      { name: "a trend seen for less than an hour does not alert yet", series: [filling("synapse1:9100", "/matrix", 300, 3)], evalAt: "50m", alertname: "MediaCacheDiskFillsSoon", expected: [] },
+    ]);
+    expect(r.output).toContain("SUCCESS");
+    expect(r.status).toBe(0);
+  });
+
+  test("the rules name the cluster's own hosts of each kind", () => {
+    const groups = parseYaml(readFileSync(file(RULES_FILE), "utf8")).groups as { name: string; rules: { alert: string; expr: string }[] }[];
+    const capacity = groups.find((g) => g.name === "capacity")!.rules;
+    expect(capacity.map((r) => [r.alert, /instance=~"([^"]+)"/.exec(r.expr)![1]])).toEqual([
+      ["MediaCacheDiskFillsSoon", "synapse1:9100"],
+      ["ObjectStoreFillsSoon", "obj1:9100|obj2:9100|obj3:9100|obj4:9100"],
+      ["BackupDiskFillsSoon", "backup1:9100"],
+    ]);
+  });
+});
+
 describe("Alertmanager (amtool 0.25) and blackbox_exporter (0.23)", () => {
   test("amtool accepts alertmanager.yml without e-mail delivery, and with it", () => {
     const bare = run("amtool", ["check-config", file("/etc/prometheus/alertmanager.yml")]);

@@ -1,7 +1,7 @@
 import { SHARED_SETTINGS_DEFAULTS } from "../deployment/load";
 import { portLabel, portMatrix, type PortSource } from "../topology/ports";
 import { HA_ROLES, ROLE_DEPENDENCIES, ROLE_GROUPS } from "../topology/roles";
-import { SCALE_PRESETS, type HaScale } from "../topology/scale";
+import { defaultMediaCacheDays, SCALE_PRESETS, type HaScale } from "../topology/scale";
 import { synapseWorkerIds } from "../topology/workers";
 
 const source = (s: PortSource) => (s.kind === "role" ? s.role : s.kind === "clients" ? "client subnets" : "admin subnets");
@@ -10,6 +10,20 @@ const source = (s: PortSource) => (s.kind === "role" ? s.role : s.kind === "clie
  * help/topology.md: the scale presets, role groups, dependency order and port matrix,
  * generated from the model so the guide cannot drift from what is deployed.
  */
+/** Media per day, where it is kept, and for how long each store lasts at that rate. */
+function storageGrowthRows(scales: readonly HaScale[]): string[] {
+  const cell = (f: (s: HaScale) => string) => scales.map(f).join(" | ");
+  const perDay = (s: HaScale) => SCALE_PRESETS[s].mediaUploadGBPerDay;
+  const usableObjectStore = (s: HaScale) => 0.75 * SCALE_PRESETS[s].counts.minio * (SCALE_PRESETS[s].sizes.minio.diskGB ?? 0);
+  const backupDisk = (s: HaScale) => SCALE_PRESETS[s].sizes.backup.diskGB ?? 0;
+  return [
+    `| media uploaded a day | ${cell((s) => `${perDay(s)} GB`)} |`,
+    `| Synapse host: media kept on disk (media_cache_days default) | ${cell((s) => `${defaultMediaCacheDays(s)} days, ${defaultMediaCacheDays(s) * perDay(s)} GB`)} |`,
+    `| object store: usable capacity, and days it holds | ${cell((s) => `${usableObjectStore(s) / 1000} TB, ${Math.floor(usableObjectStore(s) / perDay(s))} days`)} |`,
+    `| backup server: disk, and days of media it holds | ${cell((s) => `${backupDisk(s) / 1000} TB, ${Math.floor(backupDisk(s) / perDay(s))} days`)} |`,
+  ];
+}
+
 export function topologyReference(): string {
   const matrix = portMatrix({ turnRelayPorts: SHARED_SETTINGS_DEFAULTS.turnRelayPorts });
   const scales = Object.keys(SCALE_PRESETS) as HaScale[];
@@ -37,6 +51,14 @@ export function topologyReference(): string {
     `|---|${scales.map(() => "---").join("|")}|`,
     ...(["sync", "generic", "federationSender", "eventPersister"] as const).map((w) => `| ${w} | ${scales.map((s) => SCALE_PRESETS[s].workers[w]).join(" | ")} |`),
     `| all worker processes (with the preset's one room worker, federation reader, pusher, appservice, user directory, background, media repository and 8 other stream writers) | ${scales.map((s) => synapseWorkerIds(SCALE_PRESETS[s].workers).length).join(" | ")} |`,
+    "",
+    "## Storage growth",
+    "",
+    "At the research notes' upper estimate of media uploaded a day; MinIO keeps 75 % of its raw capacity usable (EC:4 over 16 drives); the backup server keeps every upload (its media pull never deletes) besides the database backups. Prometheus warns a week ahead of a full disk at the current rate (`capacity` alerts).",
+    "",
+    `| | ${scales.join(" | ")} |`,
+    `|---|${scales.map(() => "---:").join("|")}|`,
+    ...storageGrowthRows(scales),
     "",
     "## Role groups (placement rules)",
     "",

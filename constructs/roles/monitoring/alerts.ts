@@ -61,8 +61,44 @@ const DAY = 86400;
 
 export const SYNAPSE_SEND_SERVLET = "RoomSendEventRestServlet";
 
+/** Node exporter instances (`<host>:<port>`) of the hosts whose disks grow with the media. */
+export interface CapacityInstances {
+  readonly synapse: readonly string[];
+  readonly minio: readonly string[];
+  readonly backup: readonly string[];
+}
+
+/** How far ahead a filling disk is announced, and the trend it is read from. */
+export const CAPACITY_FORECAST = { days: 7, trend: "6h" } as const;
+
+/**
+ * One alert per kind of storage: a filesystem of those hosts that, at the growth of the
+ * last hours, runs out within the forecast. Absent when the cluster has no such host.
+ */
+function capacityRules(instances: CapacityInstances): AlertRule[] {
+  const kinds = [
+    { alert: "MediaCacheDiskFillsSoon", hosts: instances.synapse, what: "The Synapse host's disk (its media cache)", fix: "lower onprem.synapse.media_cache_days, or grow the disk" },
+    { alert: "ObjectStoreFillsSoon", hosts: instances.minio, what: "An object store drive (MinIO keeps 75 % of raw capacity usable with EC:4)", fix: "add capacity to the object store (another erasure set) before it is full: MinIO refuses writes then" },
+    { alert: "BackupDiskFillsSoon", hosts: instances.backup, what: "The backup server's disk", fix: "grow it, or shorten the retention (onprem.backup)" },
+  ];
+  const fs = 'fstype!~"tmpfs|overlay|squashfs"';
+  return kinds
+    .filter((k) => k.hosts.length > 0)
+    .map((k) =>
+      rule(
+        k.alert,
+        "warning",
+        `predict_linear(node_filesystem_avail_bytes{${fs},instance=~"${k.hosts.join("|")}"}[${CAPACITY_FORECAST.trend}], ${CAPACITY_FORECAST.days * DAY}) < 0`,
+        "1h",
+        `{{ $labels.mountpoint }} on {{ $labels.instance }} fills within ${CAPACITY_FORECAST.days} days`,
+        `${k.what} is filling at a rate that uses it up within ${CAPACITY_FORECAST.days} days (trend of the last ${CAPACITY_FORECAST.trend}): ${k.fix}.`,
+      ),
+    );
+}
+
 /** Prometheus rule groups of the cluster; `poolSize` is PgBouncer's server pool for Synapse. */
-export function alertRuleGroups(poolSize: number): RuleGroup[] {
+export function alertRuleGroups(poolSize: number, capacity: CapacityInstances = { synapse: [], minio: [], backup: [] }): RuleGroup[] {
+  const capacityGroup = capacityRules(capacity);
   return [
     {
       name: "availability",
@@ -126,6 +162,7 @@ export function alertRuleGroups(poolSize: number): RuleGroup[] {
         ),
       ],
     },
+    ...(capacityGroup.length > 0 ? [{ name: "capacity", rules: capacityGroup }] : []),
     {
       name: "certificates",
       rules: graded(
