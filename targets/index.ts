@@ -13,7 +13,20 @@ import { OnPremStack } from "./onprem/stack";
  * maps): MATRIX_STACK_TRACES=1 brings them back for debugging.
  */
 export function deploymentApp(outdir: string): App {
-  return new App({ outdir, skipValidation: true, stackTraces: process.env.MATRIX_STACK_TRACES === "1" });
+  const traces = process.env.MATRIX_STACK_TRACES === "1";
+  if (!traces) skipTokenStackTraces();
+  return new App({ outdir, skipValidation: true, stackTraces: traces });
+}
+
+/**
+ * cdktf records a full stack trace for every token it creates (thousands per synth), only
+ * to name where an unresolvable token came from; its modules call the function through
+ * this module's exports at each use, so replacing the export turns the recording off.
+ */
+function skipTokenStackTraces(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const stackTrace = require("cdktf/lib/tokens/private/stack-trace") as { captureStackTrace: () => string[] };
+  stackTrace.captureStackTrace = () => [];
 }
 
 /** One stack per deployment, named after it; the target decides how hosts come to exist. */
