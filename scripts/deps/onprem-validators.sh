@@ -21,7 +21,7 @@ s3_version=$(sed -n 's/^export const S3_STORAGE_PROVIDER_VERSION = "\(.*\)";/\1/
 mapfile -t requirements < <(sed -n 's/^  [`"]\([a-z0-9._-]*==[^"`]*\)[`"],$/\1/p' $pins | sed "s/\${SYNAPSE_VERSION}/$synapse_version/; s/\${S3_STORAGE_PROVIDER_VERSION}/$s3_version/")
 venv=.cache/venv-synapse-native
 want="$(printf '%s\n' "${requirements[@]}" | sha256sum | cut -d' ' -f1) $(/usr/bin/python3 -c 'import sys; print(sys.version.split()[0])')"
-if [ "$(cat "$venv/.stamp" 2>/dev/null)" != "$want" ]; then
+if ! venv_made_here "$venv" || [ "$(cat "$venv/.stamp" 2>/dev/null)" != "$want" ]; then
   echo "onprem-validators.sh: installing Synapse $synapse_version (${#requirements[@]} pinned packages) into $venv" >&2
   rm -rf "$venv"
   /usr/bin/python3 -m venv "$venv"

@@ -23,13 +23,21 @@ ensure_debian_packages() {
   if [ -n "$made_policy" ]; then rm -f "$policy"; fi
 }
 
+# venv_made_here VENV: whether the venv was made at this path. A venv copied or moved from
+# elsewhere (another checkout) keeps its stamp but its scripts run the other path's Python.
+venv_made_here() {
+  local venv=$1
+  [ -x "$venv/bin/pip" ] || return 1
+  head -1 "$venv/bin/pip" | grep -Eqx "#!$(cd "$venv" && pwd -P)/bin/python3?"
+}
+
 # ensure_venv LABEL VENV REQUIREMENT CHECK: a venv of Debian's Python holding exactly
 # REQUIREMENT (a pip requirement with ==), rebuilt when missing or when the requirement
 # or Python changed; CHECK (a command run with the venv's bin first on PATH) must pass.
 ensure_venv() {
   local label=$1 venv=$2 requirement=$3 check=$4 python=/usr/bin/python3 want
   want="$requirement $($python -c 'import sys; print(sys.version.split()[0])')"
-  if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
+  if venv_made_here "$venv" && [ "$(cat "$venv/.stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
   echo "$label: installing $requirement into $venv" >&2
   rm -rf "$venv"
   mkdir -p "$(dirname "$venv")"
