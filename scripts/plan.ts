@@ -82,4 +82,7 @@ for (const problem of [...(costs?.gaps ?? []), ...(costs?.budgetWarning ? [costs
 writeFileSync(join(out, "summary.md"), summary);
 
 console.log(`\n${summary}`);
+// OpenTofu's own one-line count, as its plan output ends.
+const total = /^(Plan: .*|No changes\..*)$/m.exec(plan.stdout)?.[1];
+if (total) console.log(`OpenTofu: ${total}`);
 console.log(`The saved plan, OpenTofu's full output, its JSON and this summary: ${relative(process.cwd(), out)}/{${PLAN_FILE},plan.txt,plan.json,summary.md}`);
