@@ -23,6 +23,8 @@ export const SECRET_NAMES = [
   "mdad_generic_secret",
   "form_secret",
   "rsync_backup",
+  "minio_backup",
+  "restic_backup",
   "admin_password",
   "synapse_macaroon",
   "synapse_redis",

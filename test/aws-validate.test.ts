@@ -8,6 +8,8 @@ import { gunzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
 import type { AwsDeployment, OnPremDeployment } from "../constructs/deployment/model";
 import { CERTIFICATE_NAME, CONTAINER_RUNTIME, POC_ROOT } from "../constructs/roles/poc";
+import { hostPlan, planCluster } from "../constructs/plan";
+import { buildTopology } from "../constructs/topology/resolve";
 import { CHECKOV_SKIPS } from "../targets/aws/checkov-skips";
 import { loadExample } from "./helpers/examples";
 import { cloudConfigParts, onpremScripts, shebangShell, synthAws, withShellShebang, type HostFile, type Script } from "./helpers/instance-files";
@@ -159,6 +161,14 @@ describe("systemd units (systemd-analyze verify, systemd 252)", () => {
   test("the instance's units verify with no error and no warning: the stack, the backup and the certificate with their timers", () => {
     expect(unitPaths.map((p) => p.replace("/etc/systemd/system/", "")).sort()).toEqual(expect.arrayContaining(["matrix-backup.service", "matrix-backup.timer", "matrix-certificate.service", "matrix-certificate.timer", "matrix-stack.service"]));
     const r = verifyUnits(instanceFiles, unitPaths);
+    expect([r.status, r.output]).toEqual([0, ""]);
+  });
+
+  test("on-prem: the backup server's media snapshot service and timer verify too", () => {
+    const small = loadExample("onprem-small") as OnPremDeployment;
+    const plan = planCluster(buildTopology(small));
+    const files = hostPlan(plan, "backup1").units.flatMap((u) => u.files.map((f) => ({ path: f.path, content: f.content, mode: f.mode })));
+    const r = verifyUnits(files, ["/etc/systemd/system/matrix-media-snapshot.service", "/etc/systemd/system/matrix-media-snapshot.timer", "/etc/systemd/system/matrix-media-pull.service"]);
     expect([r.status, r.output]).toEqual([0, ""]);
   });
 

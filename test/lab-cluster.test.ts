@@ -465,6 +465,33 @@ test("bounded media cache: the daily prune moves unused uploads off the Synapse 
   expect(pull.stdout.trim()).toBe(theSession().media.sha256);
 });
 
+test("backup with history: an object deleted from the bucket comes back from the backup server's snapshot, and a config file changed on the Synapse host keeps its earlier version there", async () => {
+  const mediaId = theSession().media.mxc.split("/").pop()!;
+  const key = `local_content/${mediaId.slice(0, 2)}/${mediaId.slice(2, 4)}/${mediaId.slice(4)}`;
+  const mc = "MC_CONFIG_DIR=/root/.mc-lab mc --quiet";
+  const asSynapse = `${mc} alias set s3 http://${VIP}:9000 synapse '${secret("minio_synapse")}' >/dev/null`;
+  const restic = "restic --repo /srv/backup/restic --password-file /etc/matrix-platform/backup/restic.password --quiet";
+  // A config file in its first version, pulled and snapshotted (the timers' units, run now).
+  await theLab().exec("synapse1", "echo first > /matrix/synapse/config/lab-history.txt");
+  const first = await theLab().exec("backup1", `systemctl start matrix-media-pull.service matrix-media-snapshot.service && ${restic} snapshots --json`);
+  expect({ status: first.status, output: first.status === 0 ? "" : first.output }).toEqual({ status: 0, output: "" });
+  const firstSnapshot = (JSON.parse(first.stdout) as { short_id: string }[]).at(-1)!.short_id;
+  // The object is deleted from the bucket (a mistake, or a bad change upstream)...
+  const removed = await theLab().exec("synapse1", [asSynapse, `${mc} rm s3/${MEDIA_BUCKET}/${key} >/dev/null`, `${mc} stat s3/${MEDIA_BUCKET}/${key} >/dev/null 2>&1 && echo still || echo gone`].join("\n"));
+  expect(removed.stdout.trim()).toBe("gone");
+  // ...and the file changed on the host, pulled and snapshotted again.
+  await theLab().exec("synapse1", "echo second > /matrix/synapse/config/lab-history.txt");
+  expect((await theLab().exec("backup1", "systemctl start matrix-media-pull.service matrix-media-snapshot.service")).status).toBe(0);
+  // The object comes back from the snapshot that held it, byte for byte.
+  const restore = await theLab().exec("backup1", `MC_HOST_restore=http://synapse:${secret("minio_synapse")}@${VIP}:9000 matrix-media-restore ${key} ${firstSnapshot}`);
+  expect({ status: restore.status, output: restore.output.trim() }).toEqual({ status: 0, output: `matrix-media-restore: ${MEDIA_BUCKET}/${key} restored from snapshot ${firstSnapshot}` });
+  const back = await theLab().exec("synapse1", [asSynapse, `${mc} cat s3/${MEDIA_BUCKET}/${key} | sha256sum | cut -d' ' -f1`].join("\n"));
+  expect(back.stdout.trim()).toBe(theSession().media.sha256);
+  // Both versions of the config file are in the backup's history.
+  const versions = await theLab().exec("backup1", [`${restic} dump ${firstSnapshot} /srv/backup/synapse-config/lab-history.txt`, `${restic} dump latest /srv/backup/synapse-config/lab-history.txt`].join("\n"));
+  expect(versions.stdout.trim().split("\n")).toEqual(["first", "second"]);
+});
+
 test("backup: a differential backup by its timer's unit restores into a fresh data directory, with the latest rows", async () => {
   type Member = { Member: string; Role: string };
   const members = JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout) as Member[];

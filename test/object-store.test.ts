@@ -137,6 +137,18 @@ test("Synapse's user is confined to its bucket: no new buckets, no other bucket,
   expect(synapseMc("admin", "info", "s3").status).not.toBe(0);
 });
 
+test("the backup server's user reads the bucket and nothing more: no upload, no delete, no other bucket", () => {
+  const backupMc = (...args: string[]) => inNs(client.name, join(bin, "mc"), ["--quiet", ...args], { MC_CONFIG_DIR: join(tmp.dir, "mc-backup") });
+  expect(backupMc("alias", "set", "s3", store.endpoint, "backup", secret("minio_backup")).status).toBe(0);
+  const copy = join(tmp.dir, "media.backup");
+  expect(backupMc("cp", `s3/${store.bucket}/local_content/ab/cd/media.bin`, copy).status).toBe(0);
+  expect(readFileSync(copy).equals(readFileSync(join(tmp.dir, "media.bin")))).toBe(true);
+  expect(backupMc("cp", copy, `s3/${store.bucket}/local_content/ab/cd/overwrite.bin`).status).not.toBe(0);
+  expect(backupMc("rm", `s3/${store.bucket}/local_content/ab/cd/media.bin`).status).not.toBe(0);
+  expect(backupMc("ls", "s3/other").status).not.toBe(0);
+  expect(synapseMc("stat", `s3/${store.bucket}/local_content/ab/cd/media.bin`).status).toBe(0);
+});
+
 test("the setup script runs again without error, and Synapse's access is unchanged", () => {
   const again = inNs(nodes[0].name, "sh", [join(tmp.dir, nodes[0].name, MINIO_SETUP)], { MC_CONFIG_DIR: join(tmp.dir, "mc-root") });
   expect(again.status).toBe(0);

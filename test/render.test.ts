@@ -1,6 +1,7 @@
 import { parse as parseYaml } from "yaml";
 import { buildTopology } from "../constructs/topology/resolve";
 import { type Topology } from "../constructs/topology/topology";
+import type { OnPremDeployment } from "../constructs/deployment/model";
 import { SECRET_MARKER } from "../constructs/markers";
 import { hostUnits, type RoleUnit } from "../constructs/roles";
 import { DASHBOARDS_DIR, RULES_FILE } from "../constructs/roles/monitoring";
@@ -46,7 +47,8 @@ describe("rendering", () => {
 });
 
 describe("facts the configs must get right", () => {
-  const small = buildTopology(loadExample("onprem-small"));
+  const smallDeployment = loadExample("onprem-small") as OnPremDeployment;
+  const small = buildTopology(smallDeployment);
   const db1 = unitsOf(small, "db1");
 
   test("Patroni: etcd3 DCS, pg_rewind, slots, loop_wait + 2*retry_timeout <= ttl, C locale", () => {
@@ -120,6 +122,23 @@ describe("facts the configs must get right", () => {
     expect(cfg.bootstrap.dcs.postgresql.parameters).toMatchObject({ archive_mode: "on", archive_command: "pgbackrest --stanza=z3r0d3v-small archive-push %p" });
     expect(JSON.stringify(cfg)).not.toContain("restore_command");
     expect(fileOf(db1, "/etc/pgbackrest/pgbackrest.conf")).toMatch(/^repo1-host=backup1$/m);
+  });
+
+  test("the backup server snapshots the object store and the Synapse host's pulls daily with restic, kept for the retention window, through its read-only user", () => {
+    const backup = unitsOf(small, "backup1");
+    const unit = backup.find((u) => u.name === "backup")!;
+    expect(unit.packages).toContain("restic");
+    expect(unit.binaries).toEqual(["mc"]);
+    const script = fileOf(backup, "/usr/local/sbin/matrix-media-snapshot");
+    expect(script).toContain('mc --quiet mirror --overwrite --remove "s3/synapse-media" /srv/backup/object-store/synapse-media');
+    expect(script).toContain("restic backup --tag daily /srv/backup/object-store /srv/backup/media /srv/backup/synapse-config");
+    expect(script).toContain("restic forget --keep-within 30d --prune");
+    expect(fileOf(backup, "/etc/matrix-platform/backup/media-snapshot.env")).toBe("MC_HOST_s3=http://backup:@@secret:minio_backup@@@10.10.3.100:9000\nMC_CONFIG_DIR=/var/lib/matrix-media-snapshot/mc\n");
+    expect(fileOf(backup, "/etc/matrix-platform/backup/restic.password")).toBe("@@secret:restic_backup@@\n");
+    const policy = JSON.parse(fileOf(unitsOf(small, "obj1"), "/etc/matrix-platform/minio/backup-policy.json"));
+    expect(policy.Statement.flatMap((st: { Action: string[] }) => st.Action).sort()).toEqual(["s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket"]);
+    const longer = buildTopology({ ...smallDeployment, onprem: { ...smallDeployment.onprem, backup: { ...smallDeployment.onprem.backup, mediaRetentionDays: 90 } } });
+    expect(fileOf(unitsOf(longer, "backup1"), "/usr/local/sbin/matrix-media-snapshot")).toContain("--keep-within 90d");
   });
 
   test("every host maps the domain and Element's host name to the VIP", () => {

@@ -166,7 +166,7 @@ function sharedSettings(o: Pick<ParsedOnPrem, "turn_relay_ports" | "database" | 
   return {
     turnRelayPorts: [lo, hi],
     database: { synchronousMode: o.database.synchronous_mode, ...(o.database.pool_size ? { poolSize: o.database.pool_size } : {}) },
-    backup: { retentionFull: o.backup.retention_full, retentionDiff: o.backup.retention_diff, mediaBandwidthKbps: o.backup.media_bandwidth_kbps },
+    backup: { retentionFull: o.backup.retention_full, retentionDiff: o.backup.retention_diff, mediaBandwidthKbps: o.backup.media_bandwidth_kbps, mediaRetentionDays: o.backup.media_retention_days },
     playbook: { run: o.playbook.run, ...(o.playbook.registry_mirror ? { registryMirror: o.playbook.registry_mirror } : {}) },
     synapse: { install: o.synapse.install, workers: synapseWorkers(o.synapse.workers ?? {}), ...(o.synapse.media_cache_days !== undefined ? { mediaCacheDays: o.synapse.media_cache_days } : {}) },
   };

@@ -124,6 +124,8 @@ export interface BackupSettings {
   readonly retentionDiff: number;
   /** rsync --bwlimit of the media pull, KiB/s. */
   readonly mediaBandwidthKbps: number;
+  /** Days the daily snapshots of the media and config are kept. */
+  readonly mediaRetentionDays: number;
 }
 
 /** How matrix-docker-ansible-deploy reaches the Synapse host. */

@@ -67,9 +67,10 @@ export const onpremSchema = z.strictObject({
     .strictObject({
       retention_full: z.int().min(1, { error: "must keep at least 1 full backup" }).max(52, { error: "must be at most 52 (a year of weekly fulls)" }).default(4).describe("Weekly full backups kept (older ones expire with their WAL)."),
       retention_diff: z.int().min(1, { error: "must keep at least 1 differential backup" }).max(60, { error: "must be at most 60" }).default(7).describe("Daily differential backups kept."),
+      media_retention_days: z.int({ error: "is not a whole number of days" }).min(1, { error: "must keep at least 1 day" }).max(3650, { error: "must be at most 3650 (ten years)" }).default(30).describe("Days the backup server's daily snapshots of the object store's media and of Synapse's config are kept: a deleted or overwritten object can be restored for that long."),
       media_bandwidth_kbps: z.int().min(100, { error: "must be at least 100 KiB/s" }).default(20480).describe("rsync --bwlimit of the media pull, in KiB/s."),
     })
-    .default({ retention_full: 4, retention_diff: 7, media_bandwidth_kbps: 20480 }).describe("The backup server's schedule keeps this many backups; the media pull is throttled to spare the Synapse host."),
+    .default({ retention_full: 4, retention_diff: 7, media_bandwidth_kbps: 20480, media_retention_days: 30 }).describe("The backup server's schedule keeps this many backups; the media pull is throttled to spare the Synapse host."),
   alerts: z
     .strictObject({
       email: z.email({ error: "is not an e-mail address" }).describe("Where alerts go."),

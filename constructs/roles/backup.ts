@@ -1,5 +1,6 @@
 import type { Topology } from "../topology/topology";
 import { renderTemplate } from "../template";
+import { mediaStoreForBackup } from "./minio";
 import { serviceTls } from "./tls";
 import type { RenderedFile, RoleRenderer } from "./unit";
 import { commonView, members } from "./view";
@@ -12,6 +13,16 @@ const CONFIG = "/etc/pgbackrest/pgbackrest.conf";
 
 /** The pgBackRest stanza: the cluster, named as Patroni's scope is. */
 export const backupStanza = (topology: Topology) => topology.name;
+
+/** The backup server's daily snapshots of the media and config (restic). */
+export const MEDIA_SNAPSHOT = {
+  command: "/usr/local/sbin/matrix-media-snapshot",
+  restore: "/usr/local/sbin/matrix-media-restore",
+  repository: "/srv/backup/restic",
+  passwordFile: "/etc/matrix-platform/backup/restic.password",
+  /** The object store's bucket, mirrored here before each snapshot. */
+  mirror: "/srv/backup/object-store",
+} as const;
 
 /** The schedule: a full backup every Sunday, a differential every other day, WAL continuously. */
 const SCHEDULE = [
@@ -26,6 +37,10 @@ export const renderBackup: RoleRenderer = ({ topology, host }) => {
   const stanza = backupStanza(topology);
   const databases = members(topology, "patroni").map((m, i) => ({ ...m, index: i + 1 }));
   const synapseHost = members(topology, "synapse")[0]?.name;
+  // The object store is backed up here with history: a daily mirror of its bucket, and of
+  // the Synapse host's pulls, into restic snapshots kept for the retention window.
+  const objectStore = mediaStoreForBackup(topology);
+  const snapshotView = objectStore && { ...objectStore, ...MEDIA_SNAPSHOT, endpointHost: objectStore.endpoint.replace(/^https?:\/\//, ""), retentionDays: settings.mediaRetentionDays };
   const conf = { ...view, tls, stanza, databases, dataDir: PG_DATA_DIR, retentionFull: settings.retentionFull, retentionDiff: settings.retentionDiff };
   const unit = (path: string, template: string, v: object): RenderedFile => ({ path, content: renderTemplate(template, { ...view, stanza, ...v }), mode: "0644" });
   const files: RenderedFile[] = [
@@ -42,13 +57,24 @@ export const renderBackup: RoleRenderer = ({ topology, host }) => {
           unit("/etc/systemd/system/matrix-media-pull.timer", "backup/media-pull.timer.mustache", { synapseHost }),
         ]
       : []),
+    ...(snapshotView
+      ? [
+          { path: MEDIA_SNAPSHOT.command, content: renderTemplate("backup/media-snapshot.sh.mustache", snapshotView), mode: "0755" },
+          { path: MEDIA_SNAPSHOT.restore, content: renderTemplate("backup/media-restore.sh.mustache", snapshotView), mode: "0755" },
+          { path: "/etc/matrix-platform/backup/media-snapshot.env", content: renderTemplate("backup/media-snapshot.env.mustache", snapshotView), mode: "0600" },
+          { path: MEDIA_SNAPSHOT.passwordFile, content: renderTemplate("backup/restic.password.mustache", {}), mode: "0600" },
+          unit("/etc/systemd/system/matrix-media-snapshot.service", "backup/media-snapshot.service.mustache", snapshotView),
+          unit("/etc/systemd/system/matrix-media-snapshot.timer", "backup/media-snapshot.timer.mustache", snapshotView),
+        ]
+      : []),
   ];
   return {
     name: "backup",
     files,
     pki: tls.pki,
-    activate: renderTemplate("backup/activate.sh.mustache", { ...view, stanza, synapseHost }),
-    packages: ["pgbackrest", "rsync"],
+    activate: renderTemplate("backup/activate.sh.mustache", { ...view, stanza, synapseHost, snapshot: snapshotView }),
+    packages: ["pgbackrest", "rsync", ...(objectStore ? ["restic"] : [])],
+    ...(objectStore ? { binaries: ["mc" as const] } : {}),
   };
 };
 

@@ -22,6 +22,12 @@ export interface S3Target {
 export const MEDIA_BUCKET = "synapse-media";
 
 /** The MinIO nodes behind HAProxy on the VIP: a node may fail without Synapse noticing. */
+/** The backup server's view of the object store: read-only credentials of its own. */
+export function mediaStoreForBackup(topology: Topology): S3Target | undefined {
+  const store = mediaStore(topology);
+  return store && members(topology, "backup").length > 0 ? { ...store, accessKeyId: "backup", secretAccessKey: secretMarker("minio_backup") } : undefined;
+}
+
 export function mediaStore(topology: Topology): S3Target | undefined {
   const nodes = members(topology, "minio");
   if (nodes.length === 0) return undefined;
@@ -52,7 +58,8 @@ export const renderMinio: RoleRenderer = ({ topology, host }) => {
   // EC:4 for one set of 16 drives; smaller sets keep parity at half the drives at most.
   const parity = Math.min(4, Math.floor(drivesTotal / 2));
   const store = mediaStore(topology)!;
-  const minioView = { ...view, volumes, nodeCount: nodes.length, drives: MINIO_DRIVES, parity, bucket: store.bucket, first: nodes[0]?.name === host.name };
+  const backup = mediaStoreForBackup(topology);
+  const minioView = { ...view, volumes, nodeCount: nodes.length, drives: MINIO_DRIVES, parity, bucket: store.bucket, first: nodes[0]?.name === host.name, backup: backup !== undefined };
   return {
     name: "minio",
     files: [
@@ -60,6 +67,12 @@ export const renderMinio: RoleRenderer = ({ topology, host }) => {
       { path: "/etc/systemd/system/minio.service", content: renderTemplate("minio/minio.service.mustache", view), mode: "0644" },
       { path: "/etc/matrix-platform/minio/synapse-policy.json", content: renderTemplate("minio/synapse-policy.json.mustache", store), mode: "0644" },
       { path: "/etc/matrix-platform/minio/synapse-credentials", content: renderTemplate("minio/synapse-credentials.mustache", store), mode: "0600" },
+      ...(backup
+        ? [
+            { path: "/etc/matrix-platform/minio/backup-policy.json", content: renderTemplate("minio/backup-policy.json.mustache", backup), mode: "0644" },
+            { path: "/etc/matrix-platform/minio/backup-credentials", content: renderTemplate("minio/backup-credentials.mustache", backup), mode: "0600" },
+          ]
+        : []),
       ...(minioView.first ? [{ path: MINIO_SETUP, content: renderTemplate("minio/setup.sh.mustache", minioView), mode: "0700" }] : []),
     ],
     activate: renderTemplate("minio/activate.sh.mustache", minioView),
