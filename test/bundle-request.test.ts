@@ -24,7 +24,8 @@ describe("packages collected from a deployment", () => {
     expect(of("rtc2")).toEqual(of("rtc1"));
     expect(of("mon1")).toEqual(expect.arrayContaining(["redis-sentinel"]));
     expect(of("obj1")).toEqual(BASE); // minio: a single binary
-    expect(of("backup1")).toEqual([...BASE, "pgbackrest", "rsync"].sort());
+    // restic: the daily snapshots of the object store and the media with history.
+    expect(of("backup1")).toEqual([...BASE, "pgbackrest", "restic", "rsync"].sort());
     // python3-venv for the playbook's Ansible, python3-docker for its Docker modules.
     expect(of("synapse1")).toEqual([...BASE, "docker.io", "python3", "python3-docker", "python3-venv", "rsync"].sort());
     for (const h of small.hosts) expect(h.packages).toEqual(expect.arrayContaining(BASE));
@@ -32,7 +33,7 @@ describe("packages collected from a deployment", () => {
 
   test("the union is sorted and unique", () => {
     expect(small.packages).toEqual([...new Set(small.hosts.flatMap((h) => h.packages))].sort());
-    expect(small.packages).toHaveLength(26);
+    expect(small.packages).toHaveLength(27);
   });
 
   test("small, medium and large ask for the same packages; a tier can be asked alone", () => {
