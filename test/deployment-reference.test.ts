@@ -43,5 +43,5 @@ test("the README's storage figures are the generated topology page's (the model'
   const topology = readFileSync(join(ROOT, "help", "topology.md"), "utf8");
   const days = (row: string) => [...new RegExp(`^\\| ${row} \\|(.*)$`, "m").exec(topology)![1].matchAll(/(\d+) days/g)].map((m) => m[1]).join(", ").replace(/, (\d+)$/, " and $1");
   const readme = readFileSync(join(ROOT, "README.md"), "utf8").replace(/\s+/g, " ");
-  expect(readme).toContain(`the object store holds ${days("object store: usable capacity, and days it holds")} days, the backup server ${days("backup server: disk, and days of media it holds")})`);
+  expect(readme).toContain(`the object store holds ${days("object store: usable capacity, and days it holds")} days, the backup server ${days("backup server: disk, and days of media it holds")};`);
 });
