@@ -484,7 +484,8 @@ test("backup with history: an object deleted from the bucket comes back from the
   expect((await theLab().exec("backup1", "systemctl start matrix-media-pull.service matrix-media-snapshot.service")).status).toBe(0);
   // The object comes back from the snapshot that held it, byte for byte.
   const restore = await theLab().exec("backup1", `MC_HOST_restore=http://synapse:${secret("minio_synapse")}@${VIP}:9000 matrix-media-restore ${key} ${firstSnapshot}`);
-  expect({ status: restore.status, output: restore.output.trim() }).toEqual({ status: 0, output: `matrix-media-restore: ${MEDIA_BUCKET}/${key} restored from snapshot ${firstSnapshot}` });
+  expect({ status: restore.status, output: restore.status === 0 ? "" : restore.output }).toEqual({ status: 0, output: "" });
+  expect(restore.stdout).toContain(`matrix-media-restore: ${MEDIA_BUCKET}/${key} restored from snapshot ${firstSnapshot}`);
   const back = await theLab().exec("synapse1", [asSynapse, `${mc} cat s3/${MEDIA_BUCKET}/${key} | sha256sum | cut -d' ' -f1`].join("\n"));
   expect(back.stdout.trim()).toBe(theSession().media.sha256);
   // Both versions of the config file are in the backup's history.
