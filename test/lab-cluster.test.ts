@@ -554,6 +554,7 @@ test("another sync worker re-provisions only the Synapse host (and Prometheus's 
   expect([...summary.matchAll(/^### (\S+)$/gm)].map((m) => m[1])).toEqual(["mon1", "synapse1"]);
   expect([...summary.matchAll(/^#### (.+)$/gm)].map((m) => m[1])).toEqual(["monitoring: runs again", "synapse: runs again"]);
   expect(summary).toMatch(new RegExp(`^\\+.*sync-worker-${LAB_WORKERS.sync}`, "m"));
+  expect(summary).toContain("- **replace** `terraform_data.synapse1_synapse` (role synapse on synapse1: it runs again): an attribute that cannot change in place changed; forced by `triggers_replace` (its rendered files, script or packages changed)");
   for (const value of allSecrets().values()) expect(summary).not.toContain(value);
   console.log(`the approver's summary of one more sync worker:\n${summary}`);
   const signingKey = () => theLab().exec("synapse1", `sha256sum < /matrix/synapse/config/${DOMAIN}.signing.key`);

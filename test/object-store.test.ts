@@ -103,8 +103,11 @@ afterAll(() => {
 
 const rootMc = (...args: string[]) => inNs(nodes[0].name, join(bin, "mc"), ["--quiet", ...args], { MC_CONFIG_DIR: join(tmp.dir, "mc-root") });
 
-test("the four nodes form one erasure set of 16 drives with 4 parity drives (EC:4)", () => {
-  const info = JSON.parse(rootMc("admin", "info", "local", "--json").stdout);
+test("the four nodes form one erasure set of 16 drives with 4 parity drives (EC:4)", async () => {
+  // A node that has just joined reports "initializing" for a moment (seen in CI).
+  const adminInfo = () => JSON.parse(rootMc("admin", "info", "local", "--json").stdout);
+  await until("every MinIO node online", () => adminInfo().info.servers.every((s: { state: string }) => s.state === "online"), 60);
+  const info = adminInfo();
   expect(info.info.servers).toHaveLength(4);
   expect(info.info.servers.every((s: { state: string }) => s.state === "online")).toBe(true);
   expect(info.info.backend.onlineDisks).toBe(16);

@@ -66,7 +66,8 @@ describe("the summary's rules, on plan JSON in OpenTofu's format", () => {
       actions,
       before: { triggers_replace: { host, role: name, content_sha256: hashes[0] } },
       after: { triggers_replace: { host, role: name, content_sha256: hashes[1] } },
-      replace_paths: actions.length === 2 ? [["triggers_replace", "content_sha256"]] : undefined,
+      // As OpenTofu writes it for terraform_data: the whole map.
+      replace_paths: actions.length === 2 ? [["triggers_replace"]] : undefined,
     },
     ...(reason ? { action_reason: reason } : {}),
   });
@@ -101,7 +102,7 @@ describe("the summary's rules, on plan JSON in OpenTofu's format", () => {
     expect(first).toBeGreaterThan(0);
     expect(first).toBeLessThan(summary.indexOf("## Changes by host and role"));
     expect(summary).toContain(
-      "- **replace** `terraform_data.db1_pgbouncer` (role pgbouncer on db1: it runs again): an attribute that cannot change in place changed; forced by `triggers_replace.content_sha256` (its rendered files, script or packages changed)",
+      "- **replace** `terraform_data.db1_pgbouncer` (role pgbouncer on db1: it runs again): an attribute that cannot change in place changed; forced by `triggers_replace` (its rendered files, script or packages changed)",
     );
     expect(summary).toContain("- **destroy** `random_password.old`: no longer in the configuration");
   });

@@ -152,7 +152,10 @@ function reasonOf(rc: ResourceChange): string {
   if (rc.action_reason) parts.push(REASONS[rc.action_reason] ?? rc.action_reason);
   const paths = (rc.change.replace_paths ?? []).map((p) => p.join("."));
   if (paths.length > 0) {
-    const triggers = paths.filter((p) => p.startsWith("triggers_replace.")).map((p) => p.split(".")[1]);
+    // OpenTofu names the whole map when a terraform_data's triggers change: which keys did.
+    const triggerMaps = [rc.change.before, rc.change.after].map((v) => (isObject(v) && isObject(v.triggers_replace) ? v.triggers_replace : {}));
+    const changedTriggers = Object.keys({ ...triggerMaps[0], ...triggerMaps[1] }).filter((k) => JSON.stringify(triggerMaps[0][k]) !== JSON.stringify(triggerMaps[1][k]));
+    const triggers = [...paths.filter((p) => p.startsWith("triggers_replace.")).map((p) => p.split(".")[1]), ...(paths.includes("triggers_replace") ? changedTriggers : [])];
     const meanings = triggers.map((t) => TRIGGER_MEANING[t]).filter(Boolean);
     parts.push(`forced by \`${paths.join("`, `")}\`${meanings.length ? ` (${meanings.join("; ")})` : ""}`);
   }
