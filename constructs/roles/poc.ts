@@ -133,12 +133,13 @@ export function certificateView(ctx: Parameters<RoleRenderer>[0], runtime: Certb
 export const renderPoc: RoleRenderer = (ctx) => {
   const view = pocView(ctx);
   const r = POC_ROOT;
-  const https = view.https
+  const certificate = view.https ? { ...certificateView(ctx), command: CERTIFICATE_COMMAND } : undefined;
+  const https = certificate
     ? [
         { path: `${r}/nginx/https.conf`, content: renderTemplate("poc/nginx-https.conf.mustache", view), mode: "0644" },
-        { path: CERTIFICATE_COMMAND, content: renderTemplate("poc/certificate.sh.mustache", certificateView(ctx)), mode: "0755" },
-        { path: "/etc/systemd/system/matrix-certificate.service", content: renderTemplate("poc/matrix-certificate.service.mustache", { ...certificateView(ctx), command: CERTIFICATE_COMMAND }), mode: "0644" },
-        { path: "/etc/systemd/system/matrix-certificate.timer", content: renderTemplate("poc/matrix-certificate.timer.mustache", certificateView(ctx)), mode: "0644" },
+        { path: CERTIFICATE_COMMAND, content: renderTemplate("poc/certificate.sh.mustache", certificate), mode: "0755" },
+        { path: "/etc/systemd/system/matrix-certificate.service", content: renderTemplate("poc/matrix-certificate.service.mustache", certificate), mode: "0644" },
+        { path: "/etc/systemd/system/matrix-certificate.timer", content: renderTemplate("poc/matrix-certificate.timer.mustache", certificate), mode: "0644" },
       ]
     : [];
   return {
