@@ -2,18 +2,16 @@
 // root project written by hand in HCL (test/fixtures/hcl-root) calls it, and OpenTofu
 // (offline, source-built providers) inits, validates and plans it: the same resources as
 // the deployment's own stack, with no provider or backend block inside the module.
-import { spawnSync } from "node:child_process";
 import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { copyOnPremExample } from "./helpers/example-copy";
-import { ROOT, TSX_LOADER } from "./helpers/examples";
+import { ROOT, runProjectScript } from "./helpers/examples";
 import { tempDir } from "./helpers/programs";
 import { tofu } from "./helpers/tofu";
 
 const tmp = tempDir("hcl-module-");
 afterAll(() => tmp.remove());
-const runScript = (script: string, args: readonly string[]) =>
-  spawnSync(process.execPath, ["--import", TSX_LOADER, join(ROOT, "scripts", script), ...args], { cwd: tmp.dir, encoding: "utf8", env: { ...process.env, CDKTF_OUTDIR: join(tmp.dir, "cdktf.out") } });
+const runScript = (script: string, args: readonly string[]) => runProjectScript(script, args, tmp.dir);
 
 describe("npm run module: the on-prem stack as a module a hand-written HCL project calls", () => {
   const root = join(tmp.dir, "project");

@@ -3,19 +3,17 @@
 // summary instead of the raw plan; the summary's own rules (masking, reasons, drift) on
 // plan JSON as OpenTofu writes it. The lab (test/lab-cluster.test.ts) shows a summary of
 // one changed setting on a deployed cluster and applies that plan with `npm run apply`.
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { summarizePlan, type PlanJson } from "../scripts/lib/plan-summary";
 import { copyOnPremExample } from "./helpers/example-copy";
-import { ROOT, TSX_LOADER } from "./helpers/examples";
+import { runProjectScript } from "./helpers/examples";
 import { tempDir } from "./helpers/programs";
 
 const tmp = tempDir("plan-summary-");
 afterAll(() => tmp.remove());
 
-const runScript = (script: string, args: readonly string[]) =>
-  spawnSync(process.execPath, ["--import", TSX_LOADER, join(ROOT, "scripts", script), ...args], { cwd: tmp.dir, encoding: "utf8", env: { ...process.env, CDKTF_OUTDIR: join(tmp.dir, "cdktf.out") }, maxBuffer: 64 * 1024 * 1024 });
+const runScript = (script: string, args: readonly string[]) => runProjectScript(script, args, tmp.dir);
 
 describe("npm run plan: a saved plan, its JSON and a summary for the approver", () => {
   let stdout = "";

@@ -1,3 +1,4 @@
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -20,4 +21,17 @@ export function editedExample(name: ExampleName, edit: (doc: ReturnType<typeof p
   const doc = parseDocument(exampleText(name));
   edit(doc);
   return doc.toString();
+}
+
+/**
+ * One of the project's commands (scripts/<script>), as `npm run` runs it, in `dir`: its
+ * synthesis goes to dir/cdktf.out, so a test's runs stay out of the checkout.
+ */
+export function runProjectScript(script: string, args: readonly string[], dir: string): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ["--import", TSX_LOADER, join(ROOT, "scripts", script), ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, CDKTF_OUTDIR: join(dir, "cdktf.out") },
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
