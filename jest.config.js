@@ -7,7 +7,7 @@
  */
 
 /** Test files that need root: labs, network namespaces, daemons, debootstrap. */
-const INTEGRATION = ["lab", "lab-database", "lab-cluster", "object-store", "onprem-validate", "poc-e2e", "poc-https", "bundle"];
+const INTEGRATION = ["lab", "lab-database", "lab-cluster", "lab-hcl-module", "object-store", "onprem-validate", "poc-e2e", "poc-https", "bundle"];
 
 const common = {
   preset: "ts-jest",

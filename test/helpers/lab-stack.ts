@@ -38,17 +38,20 @@ export const LAB_KNOWN_HOSTS = "@@lab_known_hosts@@";
 
 /**
  * A lab that boots part of a deployment's hosts (a tier) leaves the others as addresses
- * only. Their preflights could never connect, and every host's first unit waits for every
- * preflight: the synthesized stack loses those preflights, and nothing else.
+ * only: their units can never run. The configuration (a synthesized stack's cdk.tf.json,
+ * or the main.tf.json of `npm run module`) loses their preflights (every host's first unit
+ * waits for every preflight) and every ordering on their units (HAProxy waits for the
+ * databases' units, for one); the lab targets only its own hosts' units, so nothing else
+ * changes.
  */
-function dropPhantomPreflights(stackDir: string, booted: ReadonlySet<string>): void {
-  const file = join(stackDir, "cdk.tf.json");
+export function detachPhantomHosts(file: string, phantomHosts: readonly string[]): void {
   const config = JSON.parse(readFileSync(file, "utf8"));
-  const phantom = Object.keys(config.resource.terraform_data).filter((r) => r.endsWith("_preflight") && !booted.has(r.slice(0, -"_preflight".length)));
-  for (const name of phantom) delete config.resource.terraform_data[name];
-  const gone = new Set(phantom.map((n) => `terraform_data.${n}`));
-  for (const resource of Object.values(config.resource.terraform_data) as { depends_on?: string[] }[]) {
-    if (resource.depends_on) resource.depends_on = resource.depends_on.filter((d) => !gone.has(d));
+  const prefixes = phantomHosts.map((h) => `${h.replaceAll("-", "_")}_`);
+  const phantom = (resource: string) => prefixes.some((p) => resource.startsWith(p));
+  const units = config.resource.terraform_data as Record<string, { depends_on?: string[] }>;
+  for (const name of Object.keys(units)) if (name.endsWith("_preflight") && phantom(name)) delete units[name];
+  for (const unit of Object.values(units)) {
+    if (unit.depends_on) unit.depends_on = unit.depends_on.filter((d) => !(d.startsWith("terraform_data.") && phantom(d.slice("terraform_data.".length))));
   }
   writeFileSync(file, JSON.stringify(config, null, 2));
 }
@@ -93,7 +96,8 @@ export function labStack(lab: () => Lab, tmpDir: string): LabStack {
     async synthAndInit(file, name) {
       const deployment = loadDeploymentFile(file);
       const dir = synthToDir({ ...deployment, backend: { type: "local", path: statePath, encryption: { key: "passphrase", migrateFromUnencrypted: false } } }, join(tmpDir, name));
-      dropPhantomPreflights(dir, new Set(lab().hosts.map((h) => h.name)));
+      const booted = new Set(lab().hosts.map((h) => h.name));
+      if (deployment.target === "onprem") detachPhantomHosts(join(dir, "cdk.tf.json"), deployment.onprem.hosts.map((h) => h.name).filter((h) => !booted.has(h)));
       const init = await tofu(dir, "init");
       if (init.status !== 0) throw new Error(`tofu init: ${init.output}`);
       lastStack = dir;
