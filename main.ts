@@ -6,6 +6,7 @@
  * A mistake in a deployment file (or a PKI folder that cannot serve it) prints one line
  * per problem and exits 2, before any stack is synthesized.
  */
+import "./targets/stack-traces";
 import { loadDeployments } from "./constructs/deployment/discover";
 import { exitOnDeploymentError } from "./constructs/deployment/errors";
 import { planDeployment } from "./constructs/plan";
@@ -21,10 +22,6 @@ export function deploymentArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
 }
 
 function main(): void {
-  // cdktf captures a stack trace for every token it creates (hundreds per stack); tsx's
-  // source maps would translate each one. Errors of this app are a user's mistakes (one
-  // line, no trace) or bugs: MATRIX_STACK_TRACES=1 keeps the mapped traces for those.
-  if (process.env.MATRIX_STACK_TRACES !== "1") process.setSourceMapsEnabled(false);
   const args = process.argv.slice(2);
   if (args.includes("--help") || args.includes("-h")) {
     console.log("usage: main.ts [deployment.yaml | folder ...]\n  default: $DEPLOYMENTS (comma-separated), else examples/\n  writes the stacks to $CDKTF_OUTDIR or cdktf.out/");

@@ -15,6 +15,7 @@
  * ones scripts/opentofu.sh built from source, for a machine with neither (the lock file
  * they would write is removed afterwards, as its hashes are not the official releases').
  */
+import "../targets/stack-traces";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";

@@ -10,6 +10,7 @@
  * MATRIX_PROVIDER_MIRROR at it): `npm run plan` and the `scripts/opentofu.sh` environment
  * then install from it.
  */
+import "../targets/stack-traces";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

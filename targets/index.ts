@@ -3,6 +3,7 @@ import type { Deployment } from "../constructs/deployment/model";
 import { planDeployment, type ClusterPlan } from "../constructs/plan";
 import { AwsPocStack } from "./aws/stack";
 import { OnPremStack } from "./onprem/stack";
+import { STACK_TRACES } from "./stack-traces";
 
 /**
  * The App the project's commands synthesize with. cdktf's synth-time validations are off:
@@ -13,9 +14,8 @@ import { OnPremStack } from "./onprem/stack";
  * maps): MATRIX_STACK_TRACES=1 brings them back for debugging.
  */
 export function deploymentApp(outdir: string): App {
-  const traces = process.env.MATRIX_STACK_TRACES === "1";
-  if (!traces) skipTokenStackTraces();
-  return new App({ outdir, skipValidation: true, stackTraces: traces });
+  if (!STACK_TRACES) skipTokenStackTraces();
+  return new App({ outdir, skipValidation: true, stackTraces: STACK_TRACES });
 }
 
 /**

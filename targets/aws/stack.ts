@@ -1,11 +1,12 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { configureBackend } from "../shared/backend";
+import { DeploymentStack } from "../shared/deployment-stack";
 import { MatrixAwsPoc, type MatrixAwsPocProps } from "./matrix-aws-poc";
 
 /** The project's own AWS stack: the proof of concept with its provider, state backend and outputs. */
-export class AwsPocStack extends TerraformStack {
+export class AwsPocStack extends DeploymentStack {
   readonly platform: MatrixAwsPoc;
 
   constructor(scope: Construct, id: string, props: MatrixAwsPocProps) {

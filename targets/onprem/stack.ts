@@ -1,13 +1,14 @@
 import { LocalProvider } from "@cdktf/provider-local/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { configureBackend } from "../shared/backend";
+import { DeploymentStack } from "../shared/deployment-stack";
 import { relaxProviderVersions } from "../shared/provider-versions";
 import { MatrixOnPrem, type MatrixOnPremProps } from "./matrix-onprem";
 
 /** The project's own on-prem stack: the platform with its providers, state backend and outputs. */
-export class OnPremStack extends TerraformStack {
+export class OnPremStack extends DeploymentStack {
   readonly platform: MatrixOnPrem;
 
   constructor(scope: Construct, id: string, props: MatrixOnPremProps) {
