@@ -19,7 +19,7 @@ import { parse as parseYaml } from "yaml";
 import { buildLabBundle } from "./helpers/lab-bundle";
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "../tools/lab/lab";
 import { tempDir } from "./helpers/programs";
-import { applyFailure, eventually, LAB_KNOWN_HOSTS, labStack, takeBigLabTurn } from "./helpers/lab-stack";
+import { applyFailure, eventually, explainedTest, LAB_KNOWN_HOSTS, labReport, labStack, takeBigLabTurn } from "./helpers/lab-stack";
 
 const NET = "10.77.1";
 const SYNAPSE = `${NET}.10`; // the control namespace
@@ -94,6 +94,16 @@ const theLab = () => {
 
 const { tofu, writeDeployment, pinHostKeys, synthAndInit, secret, knownHostsPath } = labStack(theLab, tmp.dir);
 
+/** The tier's daemons as a failed test left them: Patroni's view, each unit's state, the VIP, Patroni's last words. */
+const labTest = explainedTest(async () => {
+  const dbs = LAB_HOSTS.filter((h) => h.name.startsWith("db")).map((h) => h.name);
+  return [
+    await labReport(theLab(), ["db1"], "patronictl -c /etc/patroni/config.yml list"),
+    await labReport(theLab(), dbs, "systemctl is-active etcd patroni pgbouncer | paste -sd' '; journalctl -u patroni -n 12 --no-pager -o cat"),
+    await labReport(theLab(), ["lb1", "lb2"], `systemctl is-active haproxy keepalived | paste -sd' '; ip -4 -o addr show | grep -c ' ${VIP}/' || true`),
+  ].join("\n");
+});
+
 async function psql(port: number, sql: string) {
   return theLab().runInControl("psql", ["-h", VIP, "-p", String(port), "-U", "synapse", "-d", "synapse", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql], {
     env: { ...process.env, PGPASSWORD: secret("synapse_db"), PGCONNECT_TIMEOUT: "5" },
@@ -133,7 +143,7 @@ afterAll(async () => {
   tmp.remove();
 });
 
-test("the apply ran over SSH as the sudo user and installed only from the bundle", async () => {
+labTest("the apply ran over SSH as the sudo user and installed only from the bundle", async () => {
   expect(applyOutput).toMatch(/Apply complete! Resources: \d+ added, 0 changed, 0 destroyed\./);
   for (const h of LAB_HOSTS) {
     const sources = await theLab().exec(h.name, "cat /etc/apt/sources.list.d/matrix-bundle.list; ip route show default");
@@ -145,7 +155,7 @@ test("the apply ran over SSH as the sudo user and installed only from the bundle
 const etcdctl = (host: string, args: string) =>
   theLab().exec(host, `ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/tls/ca.crt --cert=/etc/etcd/tls/host.crt --key=/etc/etcd/tls/host.key --dial-timeout=2s --command-timeout=5s ${args}`);
 
-test("etcd is healthy with 3 members, peers and clients on TLS", async () => {
+labTest("etcd is healthy with 3 members, peers and clients on TLS", async () => {
   const members = await etcdctl("db1", "member list -w simple");
   expect(members.status).toBe(0);
   expect(members.stdout.split("\n").filter((l) => / started, db\d, /.test(l)).map((l) => l.split(", ")[2]).sort()).toEqual(["db1", "db2", "db3"]);
@@ -153,7 +163,7 @@ test("etcd is healthy with 3 members, peers and clients on TLS", async () => {
   expect((await etcdctl("db1", "endpoint health --cluster")).status).toBe(0);
 });
 
-test("clients reach the platform over TLS on the domain, with a certificate from the cluster CA", async () => {
+labTest("clients reach the platform over TLS on the domain, with a certificate from the cluster CA", async () => {
   const ca = join(pkiDir, "ca.crt");
   // No Synapse in this lab: HAProxy answers 503 itself, after a verified handshake.
   const https = await theLab().runInControl("curl", ["-sS", "--cacert", ca, "--resolve", `${DOMAIN}:443:${VIP}`, "-o", "/dev/null", "-w", "%{http_code} %{ssl_verify_result}", `https://${DOMAIN}/_matrix/client/versions`]);
@@ -161,11 +171,12 @@ test("clients reach the platform over TLS on the domain, with a certificate from
   const http = await theLab().runInControl("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", `http://${VIP}/_matrix/client/versions`]);
   expect(http.stdout).toBe(`301 https://${VIP}/_matrix/client/versions`);
   // Patroni's REST API is TLS too; the load balancers check it against the CA.
-  const rest = await theLab().exec("lb1", `curl -sS --cacert /etc/haproxy/tls/ca.crt -o /dev/null -w '%{http_code}' https://${NET}.21:8008/health`);
+  // (A replica answers 200 once its PostgreSQL runs, which may follow the apply by a moment.)
+  const rest = await eventually("db1's Patroni healthy", () => theLab().exec("lb1", `curl -sS --cacert /etc/haproxy/tls/ca.crt -o /dev/null -w '%{http_code}' https://${NET}.21:8008/health`), (r) => r.stdout === "200", 60);
   expect(rest.stdout).toBe("200");
 });
 
-test("Patroni reports one leader and two streaming replicas, one of them synchronous", async () => {
+labTest("Patroni reports one leader and two streaming replicas, one of them synchronous", async () => {
   type Member = { Member: string; Role: string; State: string };
   const members = await eventually(
     "a leader, a sync standby and a replica, all running",
@@ -178,7 +189,7 @@ test("Patroni reports one leader and two streaming replicas, one of them synchro
   expect(replication.stdout.trim().split("\n")).toEqual(["streaming|async", "streaming|sync"]);
 });
 
-test("a client writes and reads through the VIP: 5000 to the leader, 5001 to the replicas", async () => {
+labTest("a client writes and reads through the VIP: 5000 to the leader, 5001 to the replicas", async () => {
   const w = await eventually("the VIP on 5000", () => psql(5000, "CREATE TABLE IF NOT EXISTS lab_check (t text); INSERT INTO lab_check VALUES ('Grüße 你好 🎉'); SELECT pg_is_in_recovery();"), (r) => r.status === 0);
   expect(w.stdout.trim().split("\n").at(-1)).toBe("f");
   const r = await eventually("the row on a replica", () => psql(5001, "SELECT pg_is_in_recovery(), t FROM lab_check"), (x) => x.status === 0 && x.stdout.includes("Grüße 你好 🎉"), 30);
@@ -190,7 +201,7 @@ test("a client writes and reads through the VIP: 5000 to the leader, 5001 to the
   expect(session.stdout.trim()).toBe("escape|10min|30min");
 });
 
-test("the firewall refuses what the port matrix does not allow", async () => {
+labTest("the firewall refuses what the port matrix does not allow", async () => {
   // The control namespace is the Synapse host: HAProxy yes, PgBouncer and Patroni's API directly no.
   const probe = (host: string, port: number) => theLab().runInControl("timeout", ["3", "bash", "-c", `exec 3<>/dev/tcp/${host}/${port}`]);
   expect((await probe(VIP, 5000)).status).toBe(0);
@@ -199,7 +210,7 @@ test("the firewall refuses what the port matrix does not allow", async () => {
   expect((await probe(`${NET}.21`, 2379)).status).not.toBe(0);
 });
 
-test("a dead PgBouncer takes its node out of HAProxy, and back in when it returns", async () => {
+labTest("a dead PgBouncer takes its node out of HAProxy, and back in when it returns", async () => {
   const members = JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout) as { Member: string; Role: string }[];
   const replica = members.find((m) => m.Role !== "Leader")!.Member;
   const status = async () => {
@@ -208,18 +219,21 @@ test("a dead PgBouncer takes its node out of HAProxy, and back in when it return
   };
   expect(await eventually("the replica UP in HAProxy", status, (s) => s === "UP", 30)).toBe("UP");
   await theLab().exec(replica, "systemctl stop pgbouncer.service");
-  expect(await eventually("the replica DOWN once PgBouncer is dead", status, (s) => s === "DOWN", 30)).toBe("DOWN");
-  await theLab().exec(replica, "systemctl start pgbouncer.service");
+  try {
+    expect(await eventually("the replica DOWN once PgBouncer is dead", status, (s) => s === "DOWN", 30)).toBe("DOWN");
+  } finally {
+    await theLab().exec(replica, "systemctl start pgbouncer.service");
+  }
   expect(await eventually("the replica UP again", status, (s) => s === "UP", 30)).toBe("UP");
 });
 
-test("a second plan shows no changes", async () => {
+labTest("a second plan shows no changes", async () => {
   const plan = await tofu(stackDir, "plan", "-detailed-exitcode", ...TARGETS);
   expect(plan.output).toContain("No changes.");
   expect(plan.status).toBe(0);
 });
 
-test("changing the PgBouncer pool size re-runs only the PgBouncer resources, through the bastion", async () => {
+labTest("changing the PgBouncer pool size re-runs only the PgBouncer resources, through the bastion", async () => {
   // Direct SSH from the operator's machine to the database hosts is refused from here on.
   const block = `table ip labssh { chain out { type filter hook output priority 0; ip daddr { ${LAB_HOSTS.filter((h) => h.name.startsWith("db")).map((h) => h.address).join(", ")} } tcp dport 22 reject with tcp reset; }; }`;
   expect((await theLab().runInControl("nft", ["-f", "-"], { input: block })).status).toBe(0);
@@ -270,7 +284,7 @@ describe("an impostor at a pinned address gets nothing", () => {
     return dir;
   };
 
-  test("a host: npm run host-keys reports it and keeps the pinned key; tofu apply fails before any login", async () => {
+  labTest("a host: npm run host-keys reports it and keeps the pinned key; tofu apply fails before any login", async () => {
     const { since, restore } = await impostorOn("db3");
     try {
       const before = readFileSync(knownHostsPath, "utf8");
@@ -288,7 +302,7 @@ describe("an impostor at a pinned address gets nothing", () => {
     expect((await tofu(stackDir, "apply", "-auto-approve", "-target=terraform_data.db3_base")).status).toBe(0);
   });
 
-  test("the bastion: host-keys stops there, and tofu apply fails before logging in to it or any host behind it", async () => {
+  labTest("the bastion: host-keys stops there, and tofu apply fails before logging in to it or any host behind it", async () => {
     const { since, restore } = await impostorOn("bastion");
     try {
       const keys = await pinHostKeys(v2);
@@ -310,7 +324,7 @@ describe("an impostor at a pinned address gets nothing", () => {
 describe("a bundle changed after the plan was approved", () => {
   const installed = () => theLab().exec("db1", "sha256sum /var/lib/matrix-platform/bundle/manifest.json; ls /var/tmp/matrix-platform-bundle.tar 2>&1");
 
-  test("is refused by OpenTofu when it applies that plan, before anything is uploaded", async () => {
+  labTest("is refused by OpenTofu when it applies that plan, before anything is uploaded", async () => {
     const planFile = join(tmp.dir, "bundle.plan");
     const plan = await tofu(stackDir, "plan", "-out", planFile, "-replace=terraform_data.db1_bundle", "-target=terraform_data.db1_bundle");
     expect(plan.status).toBe(0);
@@ -329,7 +343,7 @@ describe("a bundle changed after the plan was approved", () => {
     expect((await tofu(stackDir, "apply", "-auto-approve", "-target=terraform_data.db1_bundle")).status).toBe(0);
   });
 
-  test("is refused by the host when it differs on arrival from the SHA-256 the plan recorded, and nothing of it is installed", async () => {
+  labTest("is refused by the host when it differs on arrival from the SHA-256 the plan recorded, and nothing of it is installed", async () => {
     // The install script exactly as db1's bundle resource uploads it, with the plan's hash of the approved bundle.
     const resource = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")).resource.terraform_data.db1_bundle;
     const script = (resource.provisioner as { file?: { content?: string; destination: string } }[]).find((p) => p.file?.destination.endsWith("bundle-install.sh"))!.file!.content!;
@@ -353,21 +367,24 @@ describe("failures (each breaks the cluster on purpose, in this order)", () => {
   const patroni = async (from: string) =>
     JSON.parse((await theLab().exec(from, "patronictl -c /etc/patroni/config.yml list -f json")).stdout || "[]") as { Member: string; Role: string; State: string }[];
 
-  test("HAProxy dying on the VIP holder moves the VIP to the other load balancer", async () => {
+  labTest("HAProxy dying on the VIP holder moves the VIP to the other load balancer", async () => {
     const [holder] = await eventually("one load balancer holding the VIP", vipHolder, (h) => h.length === 1, 30);
     const other = holder === "lb1" ? "lb2" : "lb1";
     const stopped = Date.now();
     await theLab().exec(holder, "systemctl stop haproxy.service");
-    expect(await eventually("the VIP on the other load balancer", vipHolder, (h) => h.join() === other, 30)).toEqual([other]);
-    console.log(`lab: the VIP moved from ${holder} to ${other} ${((Date.now() - stopped) / 1000).toFixed(1)} s after HAProxy stopped`);
-    expect((await eventually("a write through the VIP", () => psql(5000, "INSERT INTO lab_check VALUES ('after VIP move')"), (r) => r.status === 0, 30)).status).toBe(0);
+    try {
+      expect(await eventually("the VIP on the other load balancer", vipHolder, (h) => h.join() === other, 30)).toEqual([other]);
+      console.log(`lab: the VIP moved from ${holder} to ${other} ${((Date.now() - stopped) / 1000).toFixed(1)} s after HAProxy stopped`);
+      expect((await eventually("a write through the VIP", () => psql(5000, "INSERT INTO lab_check VALUES ('after VIP move')"), (r) => r.status === 0, 30)).status).toBe(0);
+    } finally {
+      await theLab().exec(holder, "systemctl start haproxy.service");
+    }
     // Back again, the recovered node does not take the VIP back (no flapping).
-    await theLab().exec(holder, "systemctl start haproxy.service");
     await new Promise((r) => setTimeout(r, 8000));
     expect(await vipHolder()).toEqual([other]);
   });
 
-  test("a hung HAProxy (its processes stopped, not dead) on the VIP holder moves the VIP too", async () => {
+  labTest("a hung HAProxy (its processes stopped, not dead) on the VIP holder moves the VIP too", async () => {
     const [holder] = await eventually("one load balancer holding the VIP", vipHolder, (h) => h.length === 1, 30);
     const other = holder === "lb1" ? "lb2" : "lb1";
     const hung = Date.now();
@@ -381,29 +398,33 @@ describe("failures (each breaks the cluster on purpose, in this order)", () => {
     }
   });
 
-  test("the cluster runs Patroni's shortest timing (ttl 20, loop_wait 5, retry_timeout 5)", async () => {
+  labTest("the cluster runs Patroni's shortest timing (ttl 20, loop_wait 5, retry_timeout 5)", async () => {
     const shown = await theLab().exec("db2", "runuser -u postgres -- patronictl -c /etc/patroni/config.yml show-config");
     expect(shown.status).toBe(0);
     expect(parseYaml(shown.stdout)).toMatchObject({ ttl: PATRONI_TIMING.ttl, loop_wait: PATRONI_TIMING.loopWait, retry_timeout: PATRONI_TIMING.retryTimeout });
   });
 
-  test("losing one etcd member keeps the cluster's leader and writes", async () => {
+  labTest("losing one etcd member keeps the cluster's leader and writes", async () => {
     const before = await patroni("db1");
     const replica = before.find((m) => m.Role !== "Leader")!.Member;
     const leader = before.find((m) => m.Role === "Leader")!.Member;
     await theLab().exec(replica, "systemctl stop etcd.service");
-    const health = await etcdctl(leader, "endpoint health --cluster");
-    expect(health.output.match(/is healthy/g)).toHaveLength(2);
-    expect(health.output).toMatch(/is unhealthy/);
-    // Longer than Patroni's ttl: the leader keeps renewing its key on two members.
-    await new Promise((r) => setTimeout(r, (PATRONI_TIMING.ttl + 5) * 1000));
-    expect((await patroni(leader)).find((m) => m.Role === "Leader")?.Member).toBe(leader);
-    expect((await psql(5000, "INSERT INTO lab_check VALUES ('etcd 2 of 3')")).status).toBe(0);
-    await theLab().exec(replica, "systemctl start etcd.service");
+    try {
+      const health = await etcdctl(leader, "endpoint health --cluster");
+      expect(health.output.match(/is healthy/g)).toHaveLength(2);
+      expect(health.output).toMatch(/is unhealthy/);
+      // Longer than Patroni's ttl: the leader keeps renewing its key on two members.
+      await new Promise((r) => setTimeout(r, (PATRONI_TIMING.ttl + 5) * 1000));
+      expect((await patroni(leader)).find((m) => m.Role === "Leader")?.Member).toBe(leader);
+      expect((await psql(5000, "INSERT INTO lab_check VALUES ('etcd 2 of 3')")).status).toBe(0);
+    } finally {
+      // Whatever failed above, the next test (a host's power loss) needs all three members.
+      await theLab().exec(replica, "systemctl start etcd.service");
+    }
     expect((await eventually("3 healthy etcd members", () => etcdctl(leader, "endpoint health --cluster"), (r) => r.status === 0, 60)).status).toBe(0);
   });
 
-  test("the Patroni leader's host loses power: a standby takes over and no acknowledged write is lost", async () => {
+  labTest("the Patroni leader's host loses power: a standby takes over and no acknowledged write is lost", async () => {
     await psql(5000, "CREATE TABLE IF NOT EXISTS ha_probe (id int PRIMARY KEY)");
     const leader = (await patroni("db1")).find((m) => m.Role === "Leader")!.Member;
     const survivor = LAB_HOSTS.find((h) => h.name.startsWith("db") && h.name !== leader)!.name;

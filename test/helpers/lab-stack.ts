@@ -146,3 +146,32 @@ export async function takeBigLabTurn(): Promise<() => void> {
     }
   }
 }
+
+/**
+ * Jest's `test`, but a failure first prints what `explain` reports about the lab (the
+ * state of its daemons): CI keeps only the log, and a lab is gone once the file ends.
+ */
+export function explainedTest(explain: () => Promise<string>) {
+  return (name: string, fn: () => Promise<void>, timeout?: number) =>
+    test(name, async () => {
+      try {
+        await fn();
+      } catch (e) {
+        console.log(`"${name}" failed; the lab at that moment:\n${await explain().catch((x) => `(not readable: ${x})`)}`);
+        throw e;
+      }
+    }, timeout);
+}
+
+/** Each host's answer to `command` (10 s at most each), one block per host, for explainedTest. */
+export async function labReport(lab: Lab, hosts: readonly string[], command: string): Promise<string> {
+  const blocks = await Promise.all(hosts.map(async (h) => {
+    try {
+      const r = await lab.exec(h, command, { timeoutMs: 10_000 });
+      return `--- ${h}\n${r.output.trim()}`;
+    } catch (e) {
+      return `--- ${h}: ${(e as Error).message}`;
+    }
+  }));
+  return blocks.join("\n");
+}
