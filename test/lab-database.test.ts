@@ -19,6 +19,7 @@ import { parse as parseYaml } from "yaml";
 import { buildLabBundle } from "./helpers/lab-bundle";
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "../tools/lab/lab";
 import { tempDir } from "./helpers/programs";
+import { runbookBlocks, runRunbookBlock } from "./helpers/runbook-blocks";
 import { applyFailure, eventually, explainedTest, LAB_KNOWN_HOSTS, labReport, labStack, takeBigLabTurn } from "./helpers/lab-stack";
 
 const NET = "10.77.1";
@@ -110,6 +111,17 @@ async function psql(port: number, sql: string) {
   });
 }
 
+/** The load balancers holding the VIP: one, unless a failover is under way. */
+async function vipHolder(): Promise<string[]> {
+  const held = await Promise.all(["lb1", "lb2"].map(async (lb) => ((await theLab().exec(lb, `ip -4 -o addr show | grep -c ' ${VIP}/'`)).stdout.trim() === "1" ? [lb] : [])));
+  return held.flat();
+}
+
+/** Patroni's members as one database host sees them. */
+async function patroniMembers(from: string) {
+  return JSON.parse((await theLab().exec(from, "patronictl -c /etc/patroni/config.yml list -f json")).stdout || "[]") as { Member: string; Role: string; State: string }[];
+}
+
 let stackDir: string;
 /** The deployment files: v1 direct, v2 through the bastion with another pool size. */
 let v1: string;
@@ -177,10 +189,9 @@ labTest("clients reach the platform over TLS on the domain, with a certificate f
 });
 
 labTest("Patroni reports one leader and two streaming replicas, one of them synchronous", async () => {
-  type Member = { Member: string; Role: string; State: string };
   const members = await eventually(
     "a leader, a sync standby and a replica, all running",
-    async () => JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout || "[]") as Member[],
+    () => patroniMembers("db1"),
     (m) => m.length === 3 && m.every((x) => x.State === "running") && m.map((x) => x.Role).sort().join() === "Leader,Replica,Sync Standby",
   );
   expect(members.map((m) => m.Member).sort()).toEqual(["db1", "db2", "db3"]);
@@ -211,8 +222,7 @@ labTest("the firewall refuses what the port matrix does not allow", async () => 
 });
 
 labTest("a dead PgBouncer takes its node out of HAProxy, and back in when it returns", async () => {
-  const members = JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout) as { Member: string; Role: string }[];
-  const replica = members.find((m) => m.Role !== "Leader")!.Member;
+  const replica = (await patroniMembers("db1")).find((m) => m.Role !== "Leader")!.Member;
   const status = async () => {
     const csv = await theLab().exec("lb1", `curl -fsS -u 'admin:${secret("haproxy_stats")}' 'http://${NET}.31:8404/stats;csv'`);
     return csv.stdout.split("\n").find((l) => l.startsWith(`postgres_replicas,${replica},`))?.split(",")[17];
@@ -225,6 +235,28 @@ labTest("a dead PgBouncer takes its node out of HAProxy, and back in when it ret
     await theLab().exec(replica, "systemctl start pgbouncer.service");
   }
   expect(await eventually("the replica UP again", status, (s) => s === "UP", 30)).toBe("UP");
+});
+
+labTest("the generated runbooks' checks pass on every host, and their switchover moves the leader", async () => {
+  // As written in the runbooks of this very deployment file: 02-infrastructure.md's checks, 05-operations.md's switchover.
+  const blocks = runbookBlocks(v1);
+  const checks = (host: string) => ["check-base", ...(host.startsWith("db") ? ["check-etcd", "check-patroni", "check-pgbouncer"] : ["check-haproxy"])];
+  for (const h of LAB_HOSTS) {
+    for (const id of checks(h.name)) {
+      const r = await runRunbookBlock(theLab(), h.name, blocks, id);
+      expect(`${h.name} ${id}: ${r.status === 0 ? "ok" : r.output}`).toBe(`${h.name} ${id}: ok`);
+    }
+  }
+  const [holder] = await eventually("one load balancer holding the VIP", vipHolder, (h) => h.length === 1, 30);
+  expect((await runRunbookBlock(theLab(), holder, blocks, "check-keepalived")).status).toBe(0);
+
+  const before = (await patroniMembers("db1")).find((m) => m.Role === "Leader")!.Member;
+  const switchover = await runRunbookBlock(theLab(), "db3", blocks, "switchover");
+  expect(switchover.status).toBe(0);
+  const after = await eventually("another leader, and the old one streaming from it", () => patroniMembers("db1"), (m) => m.some((x) => x.Role === "Leader" && x.Member !== before) && m.every((x) => x.State === "running" || x.State === "streaming"), 60);
+  console.log(`lab: the runbook's switchover moved the leader from ${before} to ${after.find((m) => m.Role === "Leader")!.Member}`);
+  // Only a primary accepts a write: HAProxy already sends 5000 to the new leader.
+  expect((await eventually("a write through the VIP", () => psql(5000, "INSERT INTO lab_check VALUES ('after switchover')"), (r) => r.status === 0, 30)).status).toBe(0);
 });
 
 labTest("a second plan shows no changes", async () => {
@@ -360,13 +392,6 @@ describe("a bundle changed after the plan was approved", () => {
 });
 
 describe("failures (each breaks the cluster on purpose, in this order)", () => {
-  const vipHolder = async () => {
-    const held = await Promise.all(["lb1", "lb2"].map(async (lb) => ((await theLab().exec(lb, `ip -4 -o addr show | grep -c ' ${VIP}/'`)).stdout.trim() === "1" ? [lb] : [])));
-    return held.flat();
-  };
-  const patroni = async (from: string) =>
-    JSON.parse((await theLab().exec(from, "patronictl -c /etc/patroni/config.yml list -f json")).stdout || "[]") as { Member: string; Role: string; State: string }[];
-
   labTest("HAProxy dying on the VIP holder moves the VIP to the other load balancer", async () => {
     const [holder] = await eventually("one load balancer holding the VIP", vipHolder, (h) => h.length === 1, 30);
     const other = holder === "lb1" ? "lb2" : "lb1";
@@ -405,7 +430,7 @@ describe("failures (each breaks the cluster on purpose, in this order)", () => {
   });
 
   labTest("losing one etcd member keeps the cluster's leader and writes", async () => {
-    const before = await patroni("db1");
+    const before = await patroniMembers("db1");
     const replica = before.find((m) => m.Role !== "Leader")!.Member;
     const leader = before.find((m) => m.Role === "Leader")!.Member;
     await theLab().exec(replica, "systemctl stop etcd.service");
@@ -415,7 +440,7 @@ describe("failures (each breaks the cluster on purpose, in this order)", () => {
       expect(health.output).toMatch(/is unhealthy/);
       // Longer than Patroni's ttl: the leader keeps renewing its key on two members.
       await new Promise((r) => setTimeout(r, (PATRONI_TIMING.ttl + 5) * 1000));
-      expect((await patroni(leader)).find((m) => m.Role === "Leader")?.Member).toBe(leader);
+      expect((await patroniMembers(leader)).find((m) => m.Role === "Leader")?.Member).toBe(leader);
       expect((await psql(5000, "INSERT INTO lab_check VALUES ('etcd 2 of 3')")).status).toBe(0);
     } finally {
       // Whatever failed above, the next test (a host's power loss) needs all three members.
@@ -426,7 +451,7 @@ describe("failures (each breaks the cluster on purpose, in this order)", () => {
 
   labTest("the Patroni leader's host loses power: a standby takes over and no acknowledged write is lost", async () => {
     await psql(5000, "CREATE TABLE IF NOT EXISTS ha_probe (id int PRIMARY KEY)");
-    const leader = (await patroni("db1")).find((m) => m.Role === "Leader")!.Member;
+    const leader = (await patroniMembers("db1")).find((m) => m.Role === "Leader")!.Member;
     const survivor = LAB_HOSTS.find((h) => h.name.startsWith("db") && h.name !== leader)!.name;
     // A client inserting one row at a time through the VIP; each write is stamped when it
     // starts and when psql returns, with whether it was acknowledged.
@@ -447,7 +472,7 @@ describe("failures (each breaks the cluster on purpose, in this order)", () => {
     const recovered = log.find((w) => w.ok && w.start > firstFailure!.end);
     expect(recovered).toBeDefined();
     console.log(`lab: leader ${leader} lost power; writes resumed through the VIP ${(recovered!.end - crashedAt).toFixed(1)} s after (first refused ${(firstFailure!.end - crashedAt).toFixed(1)} s after); ${acknowledged.length} writes acknowledged, ${log.length - acknowledged.length} refused`);
-    const members = await eventually("a new leader", () => patroni(survivor), (m) => m.some((x) => x.Role === "Leader" && x.Member !== leader), 60);
+    const members = await eventually("a new leader", () => patroniMembers(survivor), (m) => m.some((x) => x.Role === "Leader" && x.Member !== leader), 60);
     expect(members.find((m) => m.Role === "Leader")!.Member).not.toBe(leader);
     const stored = new Set((await psql(5000, "SELECT id FROM ha_probe")).stdout.trim().split("\n").map(Number));
     expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);

@@ -6,13 +6,16 @@ import { join } from "node:path";
 import { loadDeploymentFile } from "../constructs/deployment/load";
 import type { OnPremDeployment } from "../constructs/deployment/model";
 import { DIAGRAM_SVG, runbookFiles } from "../constructs/docs/runbooks";
+import { runnableBlocks } from "../constructs/docs/runbooks/markdown";
 import { planCluster } from "../constructs/plan";
 import { buildTopology } from "../constructs/topology/resolve";
+import { parse as parseYaml } from "yaml";
 import { RUNBOOK_EXAMPLES } from "../scripts/docs";
 import { editedExample, examplePath, EXAMPLES, loadExample, ROOT, runProjectScript } from "./helpers/examples";
 import { run, tempDir } from "./helpers/programs";
 
 const tmp = tempDir("runbooks");
+const RUNBOOKS = ["README.md", "01-architecture.md", "02-infrastructure.md", "03-configuration.md", "04-deployment.md", "05-operations.md", "06-backup-restore.md"];
 afterAll(() => tmp.remove());
 
 /** Every value of a deployment an operator chose: names, addresses, domains, subnets. */
@@ -55,7 +58,8 @@ const readText = (file: string) => readFileSync(file, "utf8").replace(/&#(\d+);/
 describe("the examples' runbooks in help/runbooks", () => {
   test.each(RUNBOOK_EXAMPLES)("%s: current (run `npm run docs` after changing the model or the example)", (example) => {
     const plan = planCluster(buildTopology(loadExample(example)));
-    for (const f of runbookFiles(plan)) expect(`${f.name}:\n${readFileSync(join(ROOT, "help", "runbooks", example, f.name), "utf8")}`).toBe(`${f.name}:\n${f.content}`);
+    const path = `examples/${example}.yaml`;
+    for (const f of runbookFiles(plan, { path, content: parseYaml(readFileSync(join(ROOT, path), "utf8")) })) expect(`${f.name}:\n${readFileSync(join(ROOT, "help", "runbooks", example, f.name), "utf8")}`).toBe(`${f.name}:\n${f.content}`);
     const svg = readText(join(ROOT, "help", "runbooks", example, DIAGRAM_SVG));
     for (const h of plan.topology.hosts) expect(svg).toContain(`>${h.name}</text>`);
   });
@@ -71,7 +75,7 @@ describe("npm run docs -- <deployment> --out <dir>", () => {
   test("writes the runbooks, the diagram's source and its SVG", () => {
     expect(written.stderr).toBe("");
     expect(written.status).toBe(0);
-    for (const f of ["README.md", "01-architecture.md", "02-infrastructure.md", "topology.dot", DIAGRAM_SVG]) expect(existsSync(join(out, f))).toBe(true);
+    for (const f of [...RUNBOOKS, "topology.dot", DIAGRAM_SVG]) expect(existsSync(join(out, f))).toBe(true);
     const architecture = readFileSync(join(out, "01-architecture.md"), "utf8");
     expect(architecture).toContain("| pg-b | 172.20.32.7 | database | etcd, patroni, pgbouncer | 8 vCPU, 32 GiB, 500 GB data disk |");
     expect(architecture).toContain("Users' DNS must resolve `talk.acme.example` and `element.talk.acme.example` to `172.20.9.99`. The server name `acme.example` must serve `/.well-known/matrix/`");
@@ -80,11 +84,66 @@ describe("npm run docs -- <deployment> --out <dir>", () => {
 
   test("mention none of the examples' names, addresses, domains or subnets", () => {
     const examples = EXAMPLES.flatMap((e) => chosenValues(examplePath(e)));
-    const text = ["README.md", "01-architecture.md", "02-infrastructure.md", "topology.dot", DIAGRAM_SVG].map((f) => readText(join(out, f))).join("\n");
+    const text = [...RUNBOOKS, "topology.dot", DIAGRAM_SVG].map((f) => readText(join(out, f))).join("\n");
     const boundary = (v: string) => new RegExp(`(^|[^\\w.-])${v.replaceAll(".", "\\.")}($|[^\\w-]|\\.(?!\\d))`);
     expect(examples.filter((v) => boundary(v).test(text))).toEqual([]);
     // and the deployment's own values are there
     expect(chosenValues(join(tmp.dir, "acme-prod.yaml")).filter((v) => !boundary(v).test(text))).toEqual([]);
+  });
+
+  const runbook = (name: string) => readFileSync(join(out, name), "utf8");
+
+  test("the configuration guide shows the fields as written, what must be supplied, and the Synapse host's files as installed", () => {
+    const guide = runbook("03-configuration.md");
+    expect(guide).toContain('| `onprem.vip` | `"172.20.9.99"` | optional |');
+    expect(guide).toContain('| `name` | `"acme-prod"` | **must supply** |');
+    expect(guide).toContain('| `onprem.client_subnets` | `["172.21.0.0/16"]` | **must supply** |');
+    expect(guide).toContain("| `onprem.ssh.bastion.host` | - | required with `onprem.ssh.bastion` |");
+    // Only what applies to this file: no AWS field, no other state backend's.
+    expect(guide).not.toMatch(/`aws\.|backend \(type: (s3|cloud)\)/);
+    const plan = planCluster(buildTopology(loadDeploymentFile(join(tmp.dir, "acme-prod.yaml"))));
+    const synapse = plan.hosts.find((h) => h.host.name === "matrix-a")!.units.find((u) => u.name === "synapse")!;
+    for (const f of synapse.files) expect(guide).toContain(`### ${f.path}\n\n\`\`\`\n${f.content.trimEnd()}\n\`\`\``);
+    expect(guide).toMatch(/A value written `@@secret:<name>@@` is a secret that OpenTofu generates .*Here: `mdad_generic_secret`/);
+  });
+
+  test("the deployment procedure's commands name this file, its plan folder and its first login", () => {
+    const file = join(tmp.dir, "acme-prod.yaml");
+    const steps = runbook("04-deployment.md");
+    for (const command of ["pki", "host-keys", "plan"]) expect(steps).toContain(`\`npm run ${command} -- ${file}\``);
+    expect(steps).toContain(`\`npm run apply -- ${join(tmp.dir, "acme-prod.plan")}\``);
+    expect(steps).toContain("log in at https://element.talk.acme.example/ as `@admin:acme.example`");
+  });
+
+  test("operations: each database and load balancer host rolled on its own, the switchover runnable", () => {
+    const ops = runbook("05-operations.md");
+    expect(ops).toContain("tofu apply -target=terraform_data.pg_b_bundle -target=terraform_data.pg_b_base -target=terraform_data.pg_b_etcd -target=terraform_data.pg_b_patroni -target=terraform_data.pg_b_pgbouncer\n");
+    expect(ops).toContain("tofu apply -target=terraform_data.edge_a_bundle -target=terraform_data.edge_a_base -target=terraform_data.edge_a_haproxy -target=terraform_data.edge_a_keepalived\n");
+    expect(runnableBlocks(ops).get("switchover")).toBe("patronictl -c /etc/patroni/config.yml switchover --force\npatronictl -c /etc/patroni/config.yml list\n");
+  });
+
+  test("backup and restore: this deployment's stanza and hosts, in the order a restore needs", () => {
+    const restore = runbook("06-backup-restore.md");
+    expect(restore).toContain("## What vault-a (172.20.45.7) keeps");
+    expect(restore).toContain("`pgbackrest --stanza=acme-prod info` (as postgres on vault-a)");
+    const steps = [...restore.matchAll(/^(\d)\. (.*)$/gm)].map((m) => m[2]);
+    expect(steps[0]).toContain("on matrix-a");
+    expect(steps[1]).toMatch(/^Stop Patroni, .* on pg-a, pg-b, pg-c, the replicas first/);
+    expect(steps[2]).toContain("`patronictl -c /etc/patroni/config.yml remove acme-prod`");
+    expect(steps[3]).toMatch(/^On pg-a, as postgres: `pgbackrest --stanza=acme-prod --delta restore`/);
+    expect(steps[4]).toMatch(/^On pg-b, pg-c: `rm -rf \/var\/lib\/postgresql\/15\/main && systemctl start patroni`/);
+    expect(steps[5]).toContain("TRUNCATE e2e_one_time_keys_json;");
+    // A paused Patroni would leave PostgreSQL running under the restore.
+    expect(restore).not.toContain("pause");
+  });
+
+  test("every shell block of every runbook passes shellcheck", () => {
+    const blocks = RUNBOOKS.flatMap((f) => [...runbook(f).matchAll(/^```sh[^\n]*\n([\s\S]*?)^```$/gm)].map((m) => `# ${f}\n${m[1]}`));
+    expect(blocks.length).toBeGreaterThan(15);
+    for (const block of blocks) {
+      const r = run("shellcheck", ["--shell=bash", "-"], { input: block });
+      expect(`${block}${r.output}`).toBe(block);
+    }
   });
 
   test("the diagram is valid SVG naming every host, and librsvg draws it", () => {

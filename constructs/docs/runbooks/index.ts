@@ -1,7 +1,11 @@
 import type { ClusterPlan } from "../../plan";
 import { architectureRunbook } from "./architecture";
+import { backupRunbook } from "./backup";
+import { configurationRunbook } from "./configuration";
+import { deploymentRunbook } from "./deployment";
 import { topologyDot } from "./diagram";
 import { infrastructureRunbook } from "./infrastructure";
+import { operationsRunbook } from "./operations";
 
 /** One file of a deployment's runbooks, relative to the folder they are written to. */
 export interface RunbookFile {
@@ -13,14 +17,24 @@ export interface RunbookFile {
 export const DIAGRAM_DOT = "topology.dot";
 export const DIAGRAM_SVG = "topology.svg";
 
+/** The deployment file the runbooks are written for: its path as the operator types it, and its parsed content. */
+export interface DeploymentSource {
+  readonly path: string;
+  readonly content: unknown;
+}
+
 /**
  * The runbooks of an on-prem deployment, as text: each names only this deployment's hosts,
  * addresses and domain. The diagram comes as DOT; drawing it takes Graphviz (the script).
  */
-export function runbookFiles(plan: ClusterPlan): RunbookFile[] {
+export function runbookFiles(plan: ClusterPlan, file: DeploymentSource): RunbookFile[] {
   const docs = [
     { name: "01-architecture.md", title: "Architecture and planning: diagram, servers and sizes, IP plan, port matrix, DNS and /etc/hosts", content: architectureRunbook(plan) },
     { name: "02-infrastructure.md", title: "Infrastructure setup: per role, the hosts, packages, files, services and checks", content: infrastructureRunbook(plan) },
+    { name: "03-configuration.md", title: "Configuration guide: the deployment file field by field, and the Synapse host's files as installed", content: configurationRunbook(plan, file) },
+    { name: "04-deployment.md", title: "Deployment procedure: the commands in order, from the PKI to the first login", content: deploymentRunbook(plan, file.path) },
+    { name: "05-operations.md", title: "Operations and updates: updates, scaling workers, certificates and secrets, switchover, replacing a host", content: operationsRunbook(plan, file.path) },
+    { name: "06-backup-restore.md", title: "Backup and restore: what is kept, from where, how often, and the full restore", content: backupRunbook(plan) },
   ];
   const index = [
     `# ${plan.topology.name}: runbooks`,

@@ -2,7 +2,7 @@ import type { ClusterPlan } from "../../plan";
 import type { RoleUnit } from "../../roles/unit";
 import { ROLE_ORDER, type Role } from "../../topology/roles";
 import type { Topology } from "../../topology/topology";
-import { table } from "./markdown";
+import { runnableBlock, table } from "./markdown";
 
 /** The services a unit's activation enables or (re)starts: read from the script that runs, so the list cannot drift. */
 export function unitServices(unit: RoleUnit): string[] {
@@ -28,7 +28,7 @@ function roleCheck(role: Role | "base", t: Topology): string | undefined {
   }
 }
 
-const checkBlock = (commands: readonly string[]) => (commands.length === 0 ? [] : ["Check it on each of its hosts (as root):", "", "```sh", ...commands, "```", ""]);
+const checkBlock = (unit: string, commands: readonly string[]) => (commands.length === 0 ? [] : ["Check it on each of its hosts (as root):", "", ...runnableBlock(`check-${unit}`, commands), ""]);
 
 /**
  * Runbook 2, infrastructure setup: role by role, which hosts carry it, the Debian packages
@@ -66,7 +66,7 @@ export function infrastructureRunbook(plan: ClusterPlan): string {
         `- Files: ${unit.files.map((f) => `\`${f.path}\``).join(", ") || "none"}${unit.pki?.length ? `; certificates and keys: ${[...new Set(unit.pki.map((p) => `\`${p.path}\``))].join(", ")}` : ""}`,
         `- Services: ${services.map((s) => `\`${s}\``).join(", ") || "none of its own"}`,
         "",
-        ...checkBlock([...(services.length > 0 ? [`systemctl is-active ${services.join(" ")}`] : []), ...(check ? [check] : [])]),
+        ...checkBlock(unit.name, [...(services.length > 0 ? [`systemctl is-active ${services.join(" ")}`] : []), ...(check ? [check] : [])]),
       ];
     }),
   ].join("\n");
