@@ -23,6 +23,7 @@ import { buildLabBundle, buildLkJwtServiceStandIn, packElementWebStandIn } from 
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, LAB_BASE_DIR, type Lab } from "../tools/lab/lab";
 import { applyFailure, eventually, LAB_KNOWN_HOSTS, labStack, takeBigLabTurn } from "./helpers/lab-stack";
 import { tempDir } from "./helpers/programs";
+import { runbookBlocks, runOperatorBlock, runRunbookBlock } from "./helpers/runbook-blocks";
 import { ROOT, TSX_LOADER } from "./helpers/examples";
 import { PLAN_FILE, PLAN_RECORD, type PlanRecord } from "../scripts/lib/plan-record";
 import { summarizePlan, type PlanJson } from "../scripts/lib/plan-summary";
@@ -525,6 +526,26 @@ test("backup: a differential backup by its timer's unit restores into a fresh da
   expect({ status: restore.status, rows: restore.stdout.trim().split("\n"), errors: restore.status === 0 ? "" : restore.output }).toEqual({ status: 0, rows: [marker], errors: "" });
 });
 
+test("the generated runbooks' checks pass for every role on every host (02-infrastructure.md, as written)", async () => {
+  const file = labDeployment(theLab().sshKeyPath, bundlePath);
+  const blocks = runbookBlocks(file);
+  const plan = planCluster(buildTopology(loadDeploymentFile(file)));
+  const vipHolder = (await Promise.all(["lb1", "lb2"].map(async (lb) => ((await theLab().exec(lb, `ip -4 -o addr show | grep -c ' ${VIP}/'`)).stdout.trim() === "1" ? lb : "")))).find(Boolean);
+  const failed: string[] = [];
+  let ran = 0;
+  for (const { host, units } of plan.hosts) {
+    for (const unit of units) {
+      // The keepalived check looks for the VIP, which one load balancer holds.
+      if (!blocks.has(`check-${unit.name}`) || (unit.name === "keepalived" && host.name !== vipHolder)) continue;
+      const r = await runRunbookBlock(theLab(), host.name, blocks, `check-${unit.name}`);
+      ran++;
+      if (r.status !== 0) failed.push(`${host.name} check-${unit.name}: ${r.output}`);
+    }
+  }
+  expect(failed).toEqual([]);
+  expect(ran).toBeGreaterThan(LAB_HOSTS.length * 2);
+});
+
 test("a second apply with nothing changed has nothing to do", async () => {
   const plan = await tofu(stackDir, "plan", "-detailed-exitcode");
   expect({ status: plan.status, summary: /No changes\.|Plan: .*/.exec(plan.output)?.[0] }).toEqual({ status: 0, summary: "No changes." });
@@ -577,3 +598,53 @@ test("another sync worker re-provisions only the Synapse host (and Prometheus's 
   // The re-run kept the server's signing key.
   expect((await signingKey()).stdout).toBe(keyBefore);
 });
+
+test("the runbook's full restore, run as written: the cluster comes back from the backup server with every acknowledged message, and clients read them and the media", async () => {
+  const file = labDeployment(theLab().sshKeyPath, bundlePath, LAB_WORKERS.sync + 1);
+  const blocks = runbookBlocks(file);
+  const curl = `curl -sS --cacert ${join(pkiDir, "ca.crt")} --resolve ${DOMAIN}:443:${VIP} --max-time 20`;
+  const api = async (method: string, path: string, token?: string, body?: unknown) => {
+    const r = await theLab().runInControl("sh", ["-c", `${curl} -X ${method} ${token ? `-H 'Authorization: Bearer ${token}'` : ""} ${body === undefined ? "" : "-d @-"} -w '\\n%{http_code}' 'https://${DOMAIN}${path}'`], { input: body === undefined ? "" : JSON.stringify(body) });
+    const status = Number(r.stdout.trim().split("\n").at(-1));
+    return { status, json: status === 200 ? (JSON.parse(r.stdout.trim().split("\n").slice(0, -1).join("\n")) as Record<string, unknown>) : {} };
+  };
+  const login = () => api("POST", "/_matrix/client/v3/login", undefined, { type: "m.login.password", identifier: { type: "m.id.user", user: FIRST_ADMIN }, password: secret("admin_password") });
+  const token = (await login()).json.access_token as string;
+  const room = (await api("POST", "/_matrix/client/v3/createRoom", token, { name: "before the restore" })).json.room_id as string;
+  // Messages acknowledged (an event id returned) up to the moment the restore begins.
+  const acknowledged: { id: string; at: number }[] = [];
+  for (let i = 0; i < 20; i++) {
+    const sent = await api("PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.message/restore-${i}`, token, { msgtype: "m.text", body: `before the restore ${i}` });
+    if (sent.status === 200) acknowledged.push({ id: sent.json.event_id as string, at: Date.now() });
+  }
+  expect(acknowledged).toHaveLength(20);
+
+  const started = Date.now();
+  const leader = (JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout) as { Member: string; Role: string }[]).find((m) => m.Role === "Leader")!.Member;
+  for (const [id, block] of blocks) {
+    if (!id.startsWith("restore-")) continue;
+    // The step's own words: the leader last.
+    const hosts = block.on === "operator" ? ["operator"] : id === "restore-stop-database" ? [...block.on.filter((h) => h !== leader), leader] : block.on;
+    for (const host of hosts) {
+      const r = host === "operator" ? await runOperatorBlock(theLab(), blocks, id, { timeoutMs: 600_000 }) : await runRunbookBlock(theLab(), host, blocks, id, { timeoutMs: 900_000 });
+      if (r.status !== 0) throw new Error(`${id} on ${host} failed (exit ${r.status}) after ${((Date.now() - started) / 1000).toFixed(0)} s:\n${r.output}`);
+    }
+  }
+  // Back: a client logs in and reads the room's messages through the VIP.
+  const again = await eventually("a login through the VIP after the restore", login, (r) => r.status === 200, 300);
+  const after = again.json.access_token as string;
+  const messages = await eventually("the room's messages", () => api("GET", `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/messages?dir=b&limit=100`, after), (r) => r.status === 200, 60);
+  const rto = (Date.now() - started) / 1000;
+  const stored = new Set(((messages.json.chunk ?? []) as { event_id: string }[]).map((e) => e.event_id));
+  const lost = acknowledged.filter((m) => !stored.has(m.id));
+  const newest = [...acknowledged].reverse().find((m) => stored.has(m.id));
+  console.log(`lab cluster: full restore by the runbook: RTO ${rto.toFixed(0)} s (Synapse stopped to a client reading the room again); RPO ${newest ? `${((acknowledged.at(-1)!.at - newest.at) / 1000).toFixed(1)} s` : "everything lost"} (${acknowledged.length - lost.length} of ${acknowledged.length} acknowledged messages back)`);
+  expect(lost).toEqual([]);
+  // The media too, byte for byte.
+  const mediaId = theSession().media.mxc.split("/").pop()!;
+  const download = await theLab().runInControl("sh", ["-c", `${curl} -f -H 'Authorization: Bearer ${after}' https://${DOMAIN}/_matrix/client/v1/media/download/${DOMAIN}/${mediaId} | sha256sum | cut -d' ' -f1`]);
+  expect(download.stdout.trim()).toBe(theSession().media.sha256);
+  // The database tier whole again: a leader and two replicas following it.
+  const members = await eventually("db1 leading two running replicas", async () => JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout || "[]") as { Member: string; Role: string; State: string }[], (m) => m.length === 3 && m.every((x) => ["running", "streaming"].includes(x.State)) && m.find((x) => x.Role === "Leader")?.Member === "db1", 180);
+  expect(members.map((m) => m.Member).sort()).toEqual(["db1", "db2", "db3"]);
+}, 1_800_000);

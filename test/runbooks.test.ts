@@ -119,26 +119,37 @@ describe("npm run docs -- <deployment> --out <dir>", () => {
     const ops = runbook("05-operations.md");
     expect(ops).toContain("tofu apply -target=terraform_data.pg_b_bundle -target=terraform_data.pg_b_base -target=terraform_data.pg_b_etcd -target=terraform_data.pg_b_patroni -target=terraform_data.pg_b_pgbouncer\n");
     expect(ops).toContain("tofu apply -target=terraform_data.edge_a_bundle -target=terraform_data.edge_a_base -target=terraform_data.edge_a_haproxy -target=terraform_data.edge_a_keepalived\n");
-    expect(runnableBlocks(ops).get("switchover")).toBe("patronictl -c /etc/patroni/config.yml switchover --force\npatronictl -c /etc/patroni/config.yml list\n");
+    expect(runnableBlocks(ops).get("switchover")?.commands).toBe("patronictl -c /etc/patroni/config.yml switchover --force\npatronictl -c /etc/patroni/config.yml list\n");
   });
 
   test("backup and restore: this deployment's stanza and hosts, in the order a restore needs", () => {
     const restore = runbook("06-backup-restore.md");
     expect(restore).toContain("## What vault-a (172.20.45.7) keeps");
     expect(restore).toContain("`pgbackrest --stanza=acme-prod info` (as postgres on vault-a)");
-    const steps = [...restore.matchAll(/^(\d)\. (.*)$/gm)].map((m) => m[2]);
-    expect(steps[0]).toContain("on matrix-a");
-    expect(steps[1]).toMatch(/^Stop Patroni, .* on pg-a, pg-b, pg-c, the replicas first/);
-    expect(steps[2]).toContain("`patronictl -c /etc/patroni/config.yml remove acme-prod`");
-    expect(steps[3]).toMatch(/^On pg-a, as postgres: `pgbackrest --stanza=acme-prod --delta restore`/);
-    expect(steps[4]).toMatch(/^On pg-b, pg-c: `rm -rf \/var\/lib\/postgresql\/15\/main && systemctl start patroni`/);
-    expect(steps[5]).toContain("TRUNCATE e2e_one_time_keys_json;");
+    const blocks = runnableBlocks(restore);
+    // In the order a restore needs, each where it must run.
+    expect([...blocks].map(([id, b]) => `${id} on ${b.on === "operator" ? "operator" : b.on.join(",")}`)).toEqual([
+      "restore-stop-synapse on matrix-a",
+      "restore-stop-database on pg-a,pg-b,pg-c",
+      "restore-forget-cluster on pg-a",
+      "restore-database on pg-a",
+      "restore-replicas on pg-b,pg-c",
+      "restore-one-time-keys on pg-a",
+      "restore-media on operator",
+    ]);
+    // Installed by the playbook, Synapse starts again by its unit's re-run.
+    expect(restore).toContain("8. Start Synapse on matrix-a, by running its unit (the playbook) again: `tofu apply -replace=terraform_data.matrix_a_synapse`");
+    expect(blocks.get("restore-stop-database")!.commands).toContain("pgbackrest --stanza=acme-prod check");
+    expect(blocks.get("restore-forget-cluster")!.commands).toContain("patronictl -c /etc/patroni/config.yml remove acme-prod");
+    expect(blocks.get("restore-database")!.commands).toMatch(/^runuser -u postgres -- pgbackrest --stanza=acme-prod --delta .*restore\n/);
+    expect(blocks.get("restore-one-time-keys")!.commands).toContain("TRUNCATE e2e_one_time_keys_json;");
+    expect(blocks.get("restore-media")!.commands).toMatch(/^ssh vault-a sudo tar .* \| ssh matrix-a /);
     // A paused Patroni would leave PostgreSQL running under the restore.
     expect(restore).not.toContain("pause");
   });
 
   test("every shell block of every runbook passes shellcheck", () => {
-    const blocks = RUNBOOKS.flatMap((f) => [...runbook(f).matchAll(/^```sh[^\n]*\n([\s\S]*?)^```$/gm)].map((m) => `# ${f}\n${m[1]}`));
+    const blocks = RUNBOOKS.flatMap((f) => [...runbook(f).matchAll(/^( *)```sh[^\n]*\n([\s\S]*?)^\1```$/gm)].map((m) => `# ${f}\n${m[2]}`));
     expect(blocks.length).toBeGreaterThan(15);
     for (const block of blocks) {
       const r = run("shellcheck", ["--shell=bash", "-"], { input: block });

@@ -7,6 +7,8 @@ import { commonView, members } from "./view";
 
 /** PostgreSQL's data directory under Patroni (Debian's layout for PostgreSQL 15). */
 export const PG_DATA_DIR = "/var/lib/postgresql/15/main";
+/** Its programs (pg_ctl), as Patroni's bin_dir names them. */
+export const PG_BIN_DIR = "/usr/lib/postgresql/15/bin";
 /** pgBackRest runs as postgres on both sides; each side's key is postgres's alone. */
 export const pgbackrestTls = () => serviceTls("/etc/pgbackrest/tls", "postgres:postgres");
 const CONFIG = "/etc/pgbackrest/pgbackrest.conf";

@@ -1,7 +1,7 @@
 import type { ClusterPlan } from "../../plan";
-import { backupStanza, MEDIA_SNAPSHOT, PG_DATA_DIR } from "../../roles/backup";
+import { backupStanza, MEDIA_SNAPSHOT, PG_BIN_DIR, PG_DATA_DIR } from "../../roles/backup";
 import { hostsWithRole } from "../../topology/topology";
-import { table } from "./markdown";
+import { runnableBlock, table } from "./markdown";
 
 /** Each backup timer's schedule, read from the units the backup server is given. */
 function schedules(plan: ClusterPlan): Map<string, string> {
@@ -56,20 +56,85 @@ export function backupRunbook(plan: ClusterPlan): string {
     "",
     "## Full restore",
     "",
-    "As root unless said.",
+    `Each block runs as root on the hosts its step names (one by one), or on the operator's machine; \`test/lab-cluster.test.ts\` runs them as written. With the restore started by a mistake rather than a lost host, every commit the leader acknowledged comes back: step 2 archives its last WAL first.`,
     "",
-    `1. Stop Synapse on ${synapse.name}: \`systemctl stop 'matrix-*'\`.`,
-    // Not `patronictl pause`: a paused Patroni leaves PostgreSQL running when it stops, and pgBackRest refuses to restore under a running server.
-    `2. Stop Patroni, and with it PostgreSQL, on ${names(db)}, the replicas first (\`patronictl -c /etc/patroni/config.yml list\` names the leader): \`systemctl stop patroni\`.`,
-    `3. On ${first.name}: \`patronictl -c /etc/patroni/config.yml remove ${stanza}\` forgets the old cluster in etcd (it asks for the cluster name, \`${stanza}\`, then for \`Yes I am aware\`).`,
-    `4. On ${first.name}, as postgres: \`pgbackrest --stanza=${stanza} --delta restore\` (add \`--type=time --target='<YYYY-MM-DD HH:MM:SS+00>'\` for a point in time). It ends with \`restore command end: completed successfully\`. Then \`systemctl start patroni\`: PostgreSQL replays the archived WAL and ${first.name} becomes the leader (\`patronictl ... list\`).`,
-    `5. On ${names(others)}: \`rm -rf ${PG_DATA_DIR} && systemctl start patroni\`: each clones the new leader and follows it.`,
-    `6. Before Synapse starts, truncate the one-time keys, or clients' end-to-end encryption breaks on reused keys: \`psql -h ${entry} -p 5000 -U synapse -d synapse -c 'TRUNCATE e2e_one_time_keys_json;'\`.`,
-    `7. Copy ${backup.name}:/srv/backup/media/ into ${modulePath("synapse-media")}/ on ${synapse.name} and, on a new Synapse host, /srv/backup/synapse-config/ into ${modulePath("synapse-config")}/ (the signing key keeps the server's identity), with the owner of the folder they go into; then \`tofu apply -replace=terraform_data.${synapse.name.replaceAll("-", "_")}_synapse\` from \`cdktf.out/stacks/${t.name}\`.`,
-    "",
+    ...restoreSteps(plan, { backup: backup.name, synapse: synapse.name, first: first.name, others: others.map((h) => h.name), stanza, media: modulePath("synapse-media"), config: modulePath("synapse-config") }).flatMap((step, i) => [`${i + 1}. ${step.text}`, "", ...(step.block ?? []).map((l) => `   ${l}`), ...(step.block ? [""] : [])]),
     `One object, or an earlier version of a file: on ${backup.name}, \`restic ... find <name>\` shows which snapshots hold it; \`MC_HOST_restore=http://<access key>:<secret key>@${entry}:9000 ${MEDIA_SNAPSHOT.restore} <object path> [<snapshot>]\` puts an object back into the bucket (with credentials that may write it: the backup server's may not).`,
     "",
   ].join("\n");
 }
 
 const names = (hosts: readonly { name: string }[]) => hosts.map((h) => h.name).join(", ");
+
+interface RestoreHosts {
+  readonly backup: string;
+  readonly synapse: string;
+  /** The database host restored first; it becomes the leader. */
+  readonly first: string;
+  readonly others: readonly string[];
+  readonly stanza: string;
+  /** The Synapse host's media and configuration folders. */
+  readonly media: string;
+  readonly config: string;
+}
+
+/** The full restore, step by step, each with the block that does it. */
+function restoreSteps(plan: ClusterPlan, h: RestoreHosts): { text: string; block?: string[] }[] {
+  const t = plan.topology;
+  const db = [h.first, ...h.others];
+  const patronictl = "patronictl -c /etc/patroni/config.yml";
+  const asPostgres = "runuser -u postgres --";
+  // This host's name in Patroni's list (the deployment's, which may differ from its hostname).
+  const member = "member=$(sed -n 's/^name: //p' /etc/patroni/config.yml)";
+  const native = t.synapseInstall === "native";
+  const reapply = `tofu apply -replace=terraform_data.${h.synapse.replaceAll("-", "_")}_synapse`;
+  return [
+    {
+      text: `Stop Synapse on ${h.synapse}${native ? " (its workers stop with it)" : ""}.`,
+      block: runnableBlock("restore-stop-synapse", [native ? "systemctl stop matrix-synapse.service" : "systemctl stop 'matrix-*.service'"], { hosts: [h.synapse] }),
+    },
+    {
+      // Not `patronictl pause`: a paused Patroni leaves PostgreSQL running when it stops, and pgBackRest will not restore under a running server.
+      text: `Stop Patroni, and with it PostgreSQL, on ${db.join(", ")}: the leader last (\`${patronictl} list\` names it). On the leader, while it still runs, \`pgbackrest check\` first sends its current WAL to ${h.backup}, so the restore reaches its last commit.`,
+      block: runnableBlock("restore-stop-database", [member, `if ${patronictl} list | grep -q "| $member .*| Leader "; then ${asPostgres} pgbackrest --stanza=${h.stanza} check; fi`, "systemctl stop patroni"], { hosts: db }),
+    },
+    {
+      text: `On ${h.first}, forget the old cluster in etcd: \`${patronictl} remove\` asks for the cluster's name, then for \`Yes I am aware\` (given here on its input).`,
+      block: runnableBlock("restore-forget-cluster", [`printf '%s\\n' ${h.stanza} 'Yes I am aware' | ${patronictl} remove ${h.stanza}`], { hosts: [h.first] }),
+    },
+    {
+      text: `On ${h.first}, restore the latest backup and replay the archived WAL to its end with PostgreSQL on its own, reachable from this host only (Patroni would promote it before the replay ends), then hand it to Patroni, which makes ${h.first} the leader. For a point in time, add \`--type=time --target='<YYYY-MM-DD HH:MM:SS+00>' --target-action=promote\` to the restore.`,
+      block: runnableBlock(
+        "restore-database",
+        [
+          `${asPostgres} pgbackrest --stanza=${h.stanza} --delta --log-level-console=warn restore`,
+          `${asPostgres} ${PG_BIN_DIR}/pg_ctl -D ${PG_DATA_DIR} -o '-c listen_addresses=127.0.0.1' -l /var/tmp/restore-recovery.log -w -t 3600 start`,
+          `until [ "$(${asPostgres} psql -Atc 'SELECT pg_is_in_recovery()')" = f ]; do sleep 2; done`,
+          `${asPostgres} ${PG_BIN_DIR}/pg_ctl -D ${PG_DATA_DIR} -m fast -w stop`,
+          "systemctl start patroni",
+          member,
+          `until ${patronictl} list | grep -q "| $member .*| Leader .*| running"; do sleep 2; done`,
+        ],
+        { hosts: [h.first] },
+      ),
+    },
+    {
+      text: `On ${h.others.join(", ")}: an empty data directory, and Patroni clones the new leader into it and follows.`,
+      block: runnableBlock("restore-replicas", [`rm -rf ${PG_DATA_DIR}`, "systemctl start patroni"], { hosts: h.others }),
+    },
+    {
+      text: `On ${h.first}, before Synapse starts: truncate the one-time keys, or clients' end-to-end encryption breaks on reused keys.`,
+      block: runnableBlock("restore-one-time-keys", [`${asPostgres} psql -d synapse -v ON_ERROR_STOP=1 -c 'TRUNCATE e2e_one_time_keys_json;'`], { hosts: [h.first] }),
+    },
+    {
+      text: `From the operator's machine (\`ssh\` reaches every host as your sudo user): the media back onto ${h.synapse}, owned as the folder is. On a new Synapse host, copy ${h.backup}:/srv/backup/synapse-config/ into ${h.config}/ the same way before its unit runs: the signing key keeps the server's identity.`,
+      block: runnableBlock("restore-media", [`ssh ${h.backup} sudo tar -C /srv/backup/media -c . | ssh ${h.synapse} "sudo tar -C ${h.media} -x --no-same-owner && sudo chown -R --reference=${h.media} ${h.media}"`], "operator"),
+    },
+    native
+      ? {
+          text: `Start Synapse on ${h.synapse}. A new Synapse host gets its whole unit instead: \`${reapply}\` from \`cdktf.out/stacks/${t.name}\`.`,
+          block: runnableBlock("restore-start-synapse", ["systemctl start matrix-synapse.service"], { hosts: [h.synapse] }),
+        }
+      : { text: `Start Synapse on ${h.synapse}, by running its unit (the playbook) again: \`${reapply}\` from \`cdktf.out/stacks/${t.name}\`.` },
+  ];
+}

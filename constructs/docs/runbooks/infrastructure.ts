@@ -4,10 +4,14 @@ import { ROLE_ORDER, type Role } from "../../topology/roles";
 import type { Topology } from "../../topology/topology";
 import { runnableBlock, table } from "./markdown";
 
-/** The services a unit's activation enables or (re)starts: read from the script that runs, so the list cannot drift. */
-export function unitServices(unit: RoleUnit): string[] {
-  const named = [...unit.activate.matchAll(/systemctl (?:enable --now|enable|restart|reload-or-restart|start) ([^\n;&|>]+)/g)].flatMap((m) => m[1].trim().split(/\s+/));
-  return [...new Set(named.filter((s) => /^[\w@.-]+\.(service|timer)$/.test(s)))];
+/**
+ * The services a unit's activation runs (starts, restarts) and those it only enables for the
+ * next boot: read from the script that runs, so the lists cannot drift.
+ */
+export function unitServices(unit: RoleUnit): { readonly running: string[]; readonly enabled: string[] } {
+  const named = (verbs: string) => [...unit.activate.matchAll(new RegExp(`systemctl (?:${verbs}) ([^\\n;&|>]+)`, "g"))].flatMap((m) => m[1].trim().split(/\s+/)).filter((s) => /^[\w@.-]+\.(service|timer)$/.test(s));
+  const running = [...new Set(named("enable --now|restart|reload-or-restart|start"))];
+  return { running, enabled: [...new Set(named("enable"))].filter((s) => !running.includes(s)) };
 }
 
 /** A role's own check beyond its services running, where one says more than systemd can. */
@@ -52,10 +56,14 @@ export function infrastructureRunbook(plan: ClusterPlan): string {
     "Generated from the deployment by `npm run docs`; do not edit by hand.",
     "Each host receives one unit per role it carries, in activation order, after `base`: the unit's files, its packages from the offline bundle, then its activation script (idempotent; OpenTofu re-runs a unit when any of its inputs changes).",
     "",
-    ...table(["unit", "hosts", "services"], sections.map(({ unit, hosts }) => [unit.name, hosts.join(", "), unitServices(unit).join(", ") || "-"])),
+    ...table(["unit", "hosts", "services"], sections.map(({ unit, hosts }) => {
+      const { running, enabled } = unitServices(unit);
+      return [unit.name, hosts.join(", "), [...running, ...enabled].join(", ") || "-"];
+    })),
     "",
     ...sections.flatMap(({ unit, hosts }) => {
-      const services = unitServices(unit);
+      const { running, enabled } = unitServices(unit);
+      const services = [...running, ...enabled.map((s) => `${s} (enabled for the next boot)`)];
       const check = roleCheck(unit.name, t);
       return [
         `## ${unit.name}`,
@@ -64,9 +72,13 @@ export function infrastructureRunbook(plan: ClusterPlan): string {
         "",
         `- Debian packages: ${unit.packages.map((p) => `\`${p}\``).join(", ") || "none"}${unit.binaries?.length ? `; built from source into the bundle: ${unit.binaries.map((b) => `\`${b}\``).join(", ")}` : ""}${unit.playbook ? "; Synapse and Element run in containers set up by matrix-docker-ansible-deploy from the bundle" : ""}`,
         `- Files: ${unit.files.map((f) => `\`${f.path}\``).join(", ") || "none"}${unit.pki?.length ? `; certificates and keys: ${[...new Set(unit.pki.map((p) => `\`${p.path}\``))].join(", ")}` : ""}`,
-        `- Services: ${services.map((s) => `\`${s}\``).join(", ") || "none of its own"}`,
+        `- Services: ${services.map((s) => `\`${s.replace(" (", "` (")}${s.includes(" (") ? "" : "`"}`).join(", ") || "none of its own"}`,
         "",
-        ...checkBlock(unit.name, [...(services.length > 0 ? [`systemctl is-active ${services.join(" ")}`] : []), ...(check ? [check] : [])]),
+        ...checkBlock(unit.name, [
+          ...(running.length > 0 ? [`systemctl is-active ${running.join(" ")}`] : []),
+          ...(enabled.length > 0 ? [`systemctl is-enabled ${enabled.join(" ")}`] : []),
+          ...(check ? [check] : []),
+        ]),
       ];
     }),
   ].join("\n");
