@@ -5,12 +5,11 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadDeploymentFile } from "../constructs/deployment/load";
 import type { OnPremDeployment } from "../constructs/deployment/model";
-import { DIAGRAM_SVG, runbookFiles } from "../constructs/docs/runbooks";
+import { DIAGRAM_SVG } from "../constructs/docs/runbooks";
 import { runnableBlocks } from "../constructs/docs/runbooks/markdown";
 import { planCluster } from "../constructs/plan";
 import { buildTopology } from "../constructs/topology/resolve";
-import { parse as parseYaml } from "yaml";
-import { RUNBOOK_EXAMPLES } from "../scripts/docs";
+import { RUNBOOK_EXAMPLES, runbooksOf } from "../scripts/docs";
 import { editedExample, examplePath, EXAMPLES, loadExample, ROOT, runProjectScript } from "./helpers/examples";
 import { run, tempDir } from "./helpers/programs";
 
@@ -57,11 +56,13 @@ const readText = (file: string) => readFileSync(file, "utf8").replace(/&#(\d+);/
 
 describe("the examples' runbooks in help/runbooks", () => {
   test.each(RUNBOOK_EXAMPLES)("%s: current (run `npm run docs` after changing the model or the example)", (example) => {
-    const plan = planCluster(buildTopology(loadExample(example)));
     const path = `examples/${example}.yaml`;
-    for (const f of runbookFiles(plan, { path, content: parseYaml(readFileSync(join(ROOT, path), "utf8")) })) expect(`${f.name}:\n${readFileSync(join(ROOT, "help", "runbooks", example, f.name), "utf8")}`).toBe(`${f.name}:\n${f.content}`);
-    const svg = readText(join(ROOT, "help", "runbooks", example, DIAGRAM_SVG));
-    for (const h of plan.topology.hosts) expect(svg).toContain(`>${h.name}</text>`);
+    for (const f of runbooksOf(join(ROOT, path), path)) expect(`${f.name}:\n${readFileSync(join(ROOT, "help", "runbooks", example, f.name), "utf8")}`).toBe(`${f.name}:\n${f.content}`);
+    const deployment = loadExample(example);
+    if (deployment.target === "onprem") {
+      const svg = readText(join(ROOT, "help", "runbooks", example, DIAGRAM_SVG));
+      for (const h of buildTopology(deployment).hosts) expect(svg).toContain(`>${h.name}</text>`);
+    }
   });
 });
 
@@ -172,12 +173,39 @@ describe("npm run docs -- <deployment> --out <dir>", () => {
     expect(statSync(png).size).toBeGreaterThan(100_000);
   });
 
-  test("an AWS deployment is refused with what to read instead, and nothing is written", () => {
+  test("an AWS deployment gets its shorter set, with its own region, access, backups, cost and budget", () => {
+    const file = join(tmp.dir, "acme-trial.yaml");
+    writeFileSync(
+      file,
+      editedExample("aws-poc", (doc) => {
+        doc.set("name", "acme-trial");
+        doc.set("domain", "try.acme.example");
+        doc.set("server_name", "acme.example");
+        doc.setIn(["aws", "region"], "us-east-1");
+        doc.setIn(["aws", "instance_type"], "t3.xlarge");
+        doc.setIn(["aws", "alarm_email"], "noc@acme.example");
+        doc.setIn(["aws", "monthly_budget_usd"], 60);
+        doc.deleteIn(["aws", "ssh_cidr"]);
+        doc.setIn(["aws", "ssm_only"], true);
+      }),
+    );
     const awsOut = join(tmp.dir, "aws-runbooks");
-    const r = runProjectScript("docs.ts", [examplePath("aws-poc"), "--out", awsOut], tmp.dir);
-    expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toMatch(/^error: .*aws-poc\.yaml: target: aws: runbooks are generated for on-prem deployments only so far; the AWS proof of concept is documented in help\/aws\.md$/);
-    expect(existsSync(awsOut)).toBe(false);
+    const r = runProjectScript("docs.ts", [file, "--out", awsOut], tmp.dir);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+    const names = ["README.md", "01-deployment.md", "02-access.md", "03-backup-restore.md", "04-cost.md", "05-teardown.md"];
+    for (const f of names) expect(existsSync(join(awsOut, f))).toBe(true);
+    const read = (f: string) => readFileSync(join(awsOut, f), "utf8");
+    expect(read("01-deployment.md")).toContain(`\`npm run apply -- ${join(tmp.dir, "acme-trial.plan")}\` applies exactly the approved plan. AWS then e-mails noc@acme.example`);
+    expect(read("02-access.md")).toContain("- **The site**: https://try.acme.example/. Point the A record of `try.acme.example` at `tofu output -raw public_ip` first.");
+    expect(read("02-access.md")).toContain("- **A shell on the server**: SSH is closed (`ssm_only`): `tofu output -raw ssm_command` through Session Manager.");
+    expect(read("03-backup-restore.md")).toContain("(`acme-trial-backup-…`");
+    const cost = read("04-cost.md");
+    expect(cost).toContain("List prices of us-east-1");
+    expect(cost).toMatch(/\| EC2 instance t3\.xlarge \| [\d.]+ USD \|/);
+    // 60 USD cannot cover a t3.xlarge: the budget's warning says so.
+    expect(cost).toMatch(/the monthly budget \(60\.00 USD\) is below this estimate/);
+    const text = names.map(read).join("\n");
+    for (const value of ["z3r0d3v", "eu-central-1", "t3.large", "203.0.113.10", "ops@"]) expect(text).not.toContain(value);
   });
 
   test("without --out, the usage", () => {
