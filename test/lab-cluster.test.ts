@@ -643,7 +643,10 @@ test("the runbook's full restore, run as written: the cluster comes back from th
     const hosts = block.on === "operator" ? ["operator"] : id === "restore-stop-database" ? [...block.on.filter((h) => h !== leader), leader] : block.on;
     for (const host of hosts) {
       const r = host === "operator" ? await runOperatorBlock(theLab(), blocks, id, { timeoutMs: 600_000 }) : await runRunbookBlock(theLab(), host, blocks, id, { timeoutMs: 900_000 });
-      if (r.status !== 0) throw new Error(`${id} on ${host} failed (exit ${r.status}) after ${((Date.now() - started) / 1000).toFixed(0)} s:\n${r.output}`);
+      if (r.status !== 0) {
+        const journal = host === "operator" ? "" : (await theLab().exec(host, "journalctl --since -3min -n 60 --no-pager -o short-monotonic")).stdout;
+        throw new Error(`${id} on ${host} failed (exit ${r.status}) after ${((Date.now() - started) / 1000).toFixed(0)} s:\n${r.output}\n--- ${host}'s journal:\n${journal}`);
+      }
     }
   }
   // Back: a client logs in and reads the room's messages through the VIP.

@@ -132,8 +132,8 @@ function restoreSteps(plan: ClusterPlan, h: RestoreHosts): { text: string; block
     },
     native
       ? {
-          text: `Start Synapse on ${h.synapse}. A new Synapse host gets its whole unit instead: \`${reapply}\` from \`cdktf.out/stacks/${t.name}\`.`,
-          block: runnableBlock("restore-start-synapse", ["systemctl start matrix-synapse.service"], { hosts: [h.synapse] }),
+          text: `Start Synapse on ${h.synapse}, again until it serves: it stops at once while the load balancers do not yet send the database port to the new leader (they admit it after two checks). A new Synapse host gets its whole unit instead: \`${reapply}\` from \`cdktf.out/stacks/${t.name}\`.`,
+          block: runnableBlock("restore-start-synapse", ["timeout 600 sh -c 'until systemctl start matrix-synapse.service; do sleep 5; done'"], { hosts: [h.synapse] }),
         }
       : { text: `Start Synapse on ${h.synapse}, by running its unit (the playbook) again: \`${reapply}\` from \`cdktf.out/stacks/${t.name}\`.` },
   ];
