@@ -3,6 +3,12 @@ import { SECRET_MARKER } from "../../markers";
 import { deploymentFileRows } from "../deployment-file";
 import { table } from "./markdown";
 
+/** The deployment file the runbooks are written for: its path as the operator types it, and its parsed content. */
+export interface DeploymentSource {
+  readonly path: string;
+  readonly content: unknown;
+}
+
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /**
@@ -38,16 +44,16 @@ function synapseHostFiles(plan: ClusterPlan) {
  * what each does and which ones the operator must supply; then every file of the Synapse
  * host's configuration exactly as it is rendered, its comments explaining each value.
  */
-export function configurationRunbook(plan: ClusterPlan, file: { readonly path: string; readonly content: unknown }): string {
+export function configurationRunbook(plan: ClusterPlan, file: DeploymentSource): string {
   const t = plan.topology;
   // Rows of variants this file does not use, and of the other target, do not apply to it.
   const rows = deploymentFileRows().filter((r) => r.field.includes("[]") || !/ \(\w+: \w+\)/.test(r.field) || locate(file.content, r.field) !== undefined);
   const target = locate(file.content, "target")?.value === "aws" ? "aws" : "onprem";
   const otherTarget = target === "aws" ? "onprem" : "aws";
   const applying = rows.filter((r) => r.field !== otherTarget && !r.field.startsWith(`${otherTarget}.`));
+  const byField = new Map(applying.map((r) => [r.field.replace(/\[\]$/, ""), r]));
   // The target's own section is optional in the schema, but required for this file's target.
   const required = (field: string) => field === target || byField.get(field)?.default === "required";
-  const byField = new Map(applying.map((r) => [r.field.replace(/\[\]$/, ""), r]));
   // A required field inside an optional one is required only when its parent is given.
   const requirement = (field: string): string => {
     const parent = field.replace(/\.[^.]+$/, "").replace(/\[\]$/, "").replace(/ \(\w+: \w+\)$/, "");

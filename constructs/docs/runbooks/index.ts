@@ -1,11 +1,13 @@
 import type { ClusterPlan } from "../../plan";
 import { architectureRunbook } from "./architecture";
 import { backupRunbook } from "./backup";
-import { configurationRunbook } from "./configuration";
+import { configurationRunbook, type DeploymentSource } from "./configuration";
 import { deploymentRunbook } from "./deployment";
 import { topologyDot } from "./diagram";
 import { infrastructureRunbook } from "./infrastructure";
 import { operationsRunbook } from "./operations";
+
+export type { DeploymentSource } from "./configuration";
 
 /** One file of a deployment's runbooks, relative to the folder they are written to. */
 export interface RunbookFile {
@@ -16,12 +18,6 @@ export interface RunbookFile {
 /** The diagram's source; `npm run docs` draws it into DIAGRAM_SVG next to it. */
 export const DIAGRAM_DOT = "topology.dot";
 export const DIAGRAM_SVG = "topology.svg";
-
-/** The deployment file the runbooks are written for: its path as the operator types it, and its parsed content. */
-export interface DeploymentSource {
-  readonly path: string;
-  readonly content: unknown;
-}
 
 /**
  * The runbooks of an on-prem deployment, as text: each names only this deployment's hosts,
