@@ -414,7 +414,7 @@ describe("failures (each breaks the cluster on purpose, in this order)", () => {
     }
   });
 
-  labTest("the cluster runs Patroni's shortest timing (ttl 20, loop_wait 5, retry_timeout 5)", async () => {
+  labTest("the cluster runs Patroni's fastest failover timing (ttl 20, loop_wait 10, retry_timeout 5)", async () => {
     const shown = await theLab().exec("db2", "runuser -u postgres -- patronictl -c /etc/patroni/config.yml show-config");
     expect(shown.status).toBe(0);
     expect(parseYaml(shown.stdout)).toMatchObject({ ttl: PATRONI_TIMING.ttl, loop_wait: PATRONI_TIMING.loopWait, retry_timeout: PATRONI_TIMING.retryTimeout });

@@ -172,6 +172,19 @@ test("each host is an overlay over the shared base: its changes land in its own 
   expect(readFileSync(`${LAB_BASE_DIR}.stamp`, "utf8")).toMatch(/packages=systemd systemd-sysv dbus openssh-server sudo iproute2 python3 ca-certificates curl procps less/);
 });
 
+test("a host that loses power is silent to its peers, and boots again from its own disk when the power is back", async () => {
+  const lab = theLab();
+  await lab.sshExec("h3", "echo kept > /var/lib/lab-disk && sync");
+  lab.crash("h3");
+  expect((await lab.runInControl("ping", ["-c", "1", "-W", "1", lab.host("h3").address])).status).not.toBe(0);
+  const started = Date.now();
+  await lab.powerOn("h3");
+  console.log(`lab: h3 powered on, sshd up in ${Date.now() - started} ms`);
+  expect((await lab.sshExec("h3", "cat /var/lib/lab-disk")).stdout).toBe("kept\n");
+  expect((await lab.runInControl("ping", ["-c", "1", "-W", "2", lab.host("h3").address])).status).toBe(0);
+  expect((await lab.exec("h3", "systemctl is-system-running --wait")).stdout.trim()).toBe("running");
+});
+
 test("destroy() leaves no namespace, bridge, mount, cgroup, process or temp dir", async () => {
   const lab = theLab();
   expect(labResidue(lab.id).length).toBeGreaterThan(0);

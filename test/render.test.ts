@@ -63,12 +63,12 @@ describe("facts the configs must get right", () => {
     // (main + 24 workers: 4 sync, 2 client readers, 2 federation senders, 1 events writer and
     // the preset's 15 others) x cp_max 10, + 50 for replication, backups and admins
     expect(dcs.postgresql.parameters.max_connections).toBe(300);
-    expect({ ttl: dcs.ttl, loop_wait: dcs.loop_wait, retry_timeout: dcs.retry_timeout }).toEqual({ ttl: 20, loop_wait: 5, retry_timeout: 5 });
+    expect({ ttl: dcs.ttl, loop_wait: dcs.loop_wait, retry_timeout: dcs.retry_timeout }).toEqual({ ttl: 20, loop_wait: 10, retry_timeout: 5 });
   });
 
   test("Patroni: the leader's activation sets the same timing on a running cluster (an empty value would delete the setting)", () => {
     const activate = db1.find((u) => u.name === "patroni")!.activate;
-    expect(activate).toMatch(/edit-config --force --quiet \\\n\s+-s ttl=20 -s loop_wait=5 -s retry_timeout=5 /);
+    expect(activate).toMatch(/edit-config --force --quiet \\\n\s+-s ttl=20 -s loop_wait=10 -s retry_timeout=5 /);
   });
 
   test("the Synapse database is created UTF8 with C collation from template0", () => {

@@ -122,6 +122,8 @@ export interface Lab {
   memory(): HostMemory[];
   /** Power loss: the host's link to the bridge goes down, then SIGKILL of its init, so every process dies at once and peers hear nothing more. */
   crash(hostName: string): void;
+  /** Power back after crash(): the host boots again from its own disk (the overlay's writable layer is kept), its link comes up; resolves once sshd accepts the lab key. */
+  powerOn(hostName: string, timeoutMs?: number): Promise<void>;
   /** Removes every process, mount, namespace, cgroup and the temp dir. Idempotent. */
   destroy(): Promise<void>;
 }
@@ -353,6 +355,8 @@ class LabImpl implements Lab {
   readonly sshConfigPath: string;
   timings = { networkMs: 0, bootMs: 0 };
   readonly nspawnPids = new Map<string, number>();
+  /** The shared read-only base image: every host's lower layer. */
+  base = "";
   reaperPid: number | undefined;
   private destroyed = false;
 
@@ -409,6 +413,47 @@ class LabImpl implements Lab {
     const port = `p${this.hosts.findIndex((h) => h.name === this.host(hostName).name)}`;
     must("ip", ["-n", this.bridgeNs, "link", "set", port, "down"]);
     kill(this.leader(hostName), "SIGKILL");
+  }
+
+  async powerOn(hostName: string, timeoutMs = 120_000): Promise<void> {
+    const h = this.host(hostName);
+    const old = this.nspawnPids.get(h.machine);
+    for (let waited = 0; old !== undefined && !processGone(old); waited += 100) {
+      if (waited > 10_000) throw new Error(`lab ${this.id}: host ${hostName} is still running: crash() it first`);
+      await sleep(100);
+    }
+    this.boot(h);
+    must("ip", ["-n", this.bridgeNs, "link", "set", `p${this.hosts.indexOf(h)}`, "up"]);
+    await this.sshReady(h, Date.now() + timeoutMs);
+  }
+
+  /** Starts the host's container (tools/lab/boot-host.sh) on its overlay. */
+  boot(h: LabHost): void {
+    const log = openSync(h.consoleLog, "a");
+    try {
+      const child = spawn("unshare", ["--mount", "--propagation", "slave", "bash", BOOT_SCRIPT, h.machine, h.name, h.netns, this.base, join(this.dir, h.name)], {
+        detached: true,
+        stdio: ["ignore", log, log],
+        cwd: "/",
+      });
+      child.on("error", () => undefined);
+      child.unref();
+      if (child.pid) this.nspawnPids.set(h.machine, child.pid);
+    } finally {
+      closeSync(log);
+    }
+  }
+
+  /** Resolves once the host's sshd accepts the lab key; fails if the container stops or at the deadline. */
+  async sshReady(h: LabHost, deadline: number): Promise<void> {
+    for (;;) {
+      const pid = this.nspawnPids.get(h.machine);
+      if (pid === undefined || processGone(pid)) throw new Error(`lab: host ${h.name} stopped while booting:\n${tail(h.consoleLog)}`);
+      const r = await this.sshExec(h.name, "true", "root", { timeoutMs: 10_000 });
+      if (r.status === 0) return;
+      if (Date.now() > deadline) throw new Error(`lab: host ${h.name}: sshd did not accept the lab key in time (${r.output.trim()}):\n${tail(h.consoleLog)}`);
+      await sleep(200);
+    }
   }
 
   memory(): HostMemory[] {
@@ -607,34 +652,10 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
 
     // Boot every host at once.
     t = Date.now();
-    for (const h of lab.hosts) {
-      const log = openSync(h.consoleLog, "a");
-      try {
-        const child = spawn("unshare", ["--mount", "--propagation", "slave", "bash", BOOT_SCRIPT, h.machine, h.name, h.netns, base, join(dir, h.name)], {
-          detached: true,
-          stdio: ["ignore", log, log],
-          cwd: "/",
-        });
-        child.on("error", () => undefined);
-        child.unref();
-        if (child.pid) lab.nspawnPids.set(h.machine, child.pid);
-      } finally {
-        closeSync(log);
-      }
-    }
+    lab.base = base;
+    for (const h of lab.hosts) lab.boot(h);
     const deadline = Date.now() + (opts.bootTimeoutMs ?? 120_000);
-    await Promise.all(
-      lab.hosts.map(async (h) => {
-        for (;;) {
-          const pid = lab.nspawnPids.get(h.machine);
-          if (pid === undefined || processGone(pid)) throw new Error(`lab: host ${h.name} stopped while booting:\n${tail(h.consoleLog)}`);
-          const r = await lab.sshExec(h.name, "true", "root", { timeoutMs: 10_000 });
-          if (r.status === 0) return;
-          if (Date.now() > deadline) throw new Error(`lab: host ${h.name}: sshd did not accept the lab key within ${opts.bootTimeoutMs ?? 120_000} ms (${r.output.trim()}):\n${tail(h.consoleLog)}`);
-          await sleep(200);
-        }
-      }),
-    );
+    await Promise.all(lab.hosts.map((h) => lab.sshReady(h, deadline)));
     lab.timings.bootMs = Date.now() - t;
     return lab;
   } catch (e) {
