@@ -707,6 +707,11 @@ describe("faults with clients sending and syncing through the VIP", () => {
     }
     return [];
   };
+  /** Stops a unit as a fault; returns what starts it again. */
+  const unitDown = async (host: string, unit: string) => {
+    await theLab().exec(host, `systemctl stop ${unit}`);
+    return async () => void (await theLab().exec(host, `systemctl start ${unit}`));
+  };
   const dbLeader = async () => (await patroniList()).find((m) => m.Role === "Leader")?.Member;
   // Patroni 3.0 (Debian 12) shows a replica replaying WAL as "running", as later versions show "streaming".
   const wholeDatabaseTier = () => eventually("a leader and two replicas replaying its WAL", patroniList, (m) => m.length === 3 && m.filter((x) => x.Role === "Leader").length === 1 && m.every((x) => ["running", "streaming"].includes(x.State) && (x.Role === "Leader" || "Lag in MB" in x)), 300);
@@ -761,11 +766,7 @@ describe("faults with clients sending and syncing through the VIP", () => {
     await underFault(
       "one etcd member down",
       45,
-      async () => {
-        const member = ["db1", "db2", "db3"].find((h) => h !== leader)!;
-        await theLab().exec(member, "systemctl stop etcd.service");
-        return async () => void (await theLab().exec(member, "systemctl start etcd.service"));
-      },
+      () => unitDown(["db1", "db2", "db3"].find((h) => h !== leader)!, "etcd.service"),
       async () => expect(await dbLeader()).toBe(leader),
     );
   }, 1_800_000);
@@ -776,10 +777,7 @@ describe("faults with clients sending and syncing through the VIP", () => {
     await underFault(
       "one MinIO node down",
       45,
-      async () => {
-        await theLab().exec("obj4", "systemctl stop minio.service");
-        return async () => void (await theLab().exec("obj4", "systemctl start minio.service"));
-      },
+      () => unitDown("obj4", "minio.service"),
       async () => {
         await theLab().runInControl("sh", ["-c", `head -c 300000 /dev/urandom > ${file}`]);
         const uploaded = await theLab().runInControl("sh", ["-c", `${curl} -H 'Authorization: Bearer ${adminToken}' -H 'Content-Type: application/octet-stream' --data-binary @${file} 'https://${DOMAIN}/_matrix/media/v3/upload?filename=down.bin'`]);
@@ -793,10 +791,7 @@ describe("faults with clients sending and syncing through the VIP", () => {
     await underFault(
       "one Coturn host down",
       40,
-      async () => {
-        await theLab().exec("turn1", "systemctl stop coturn.service");
-        return async () => void (await theLab().exec("turn1", "systemctl start coturn.service"));
-      },
+      () => unitDown("turn1", "coturn.service"),
       async () => {
         const turn = JSON.parse((await theLab().runInControl("sh", ["-c", `${curl} -H 'Authorization: Bearer ${adminToken}' https://${DOMAIN}/_matrix/client/v3/voip/turnServer`])).stdout) as { username: string; password: string; uris: string[] };
         expect(turn.uris).toEqual(expect.arrayContaining([`turn:${addressOf("turn2")}:3478?transport=udp`]));
