@@ -780,9 +780,22 @@ describe("faults with clients sending and syncing through the VIP", () => {
       () => unitDown("obj4", "minio.service"),
       async () => {
         await theLab().runInControl("sh", ["-c", `head -c 300000 /dev/urandom > ${file}`]);
-        const uploaded = await theLab().runInControl("sh", ["-c", `${curl} -H 'Authorization: Bearer ${adminToken}' -H 'Content-Type: application/octet-stream' --data-binary @${file} 'https://${DOMAIN}/_matrix/media/v3/upload?filename=down.bin'`]);
-        const mxc = (JSON.parse(uploaded.stdout || "{}") as { content_uri?: string }).content_uri ?? `(upload failed: ${uploaded.output})`;
-        expect(await sha256(`${curl} -H 'Authorization: Bearer ${adminToken}' https://${DOMAIN}/_matrix/client/v1/media/download/${mxc.replace("mxc://", "")}`)).toBe(await sha256(`cat ${file}`));
+        // Without -f: a refusal's status and body are the failure's message, with the media
+        // worker's errors and the object store's drives as MinIO counts them.
+        const answered = `${curl.replace(" -f ", " ")} -w '\\n%{http_code}' -H 'Authorization: Bearer ${adminToken}'`;
+        const whyRefused = async () => {
+          const errors = await theLab().exec("synapse1", "journalctl --since '-3m' --no-pager -o cat -u 'matrix-synapse-worker@media-repository-0' | grep -E -A6 'ERROR|WARNING|Error' | tail -60");
+          const drives = await theLab().exec("obj1", "MC_CONFIG_DIR=/root/.mc-matrix-platform mc --quiet admin info local --json");
+          const backend = (JSON.parse(drives.stdout || "{}") as { info?: { backend?: unknown } }).info?.backend;
+          console.log(`lab cluster: with obj4 down, the object store: ${JSON.stringify(backend)}; the media worker's last errors:\n${errors.stdout}`);
+        };
+        const uploaded = await theLab().runInControl("sh", ["-c", `${answered} -H 'Content-Type: application/octet-stream' --data-binary @${file} 'https://${DOMAIN}/_matrix/media/v3/upload?filename=down.bin'`]);
+        const mxc = /"content_uri":"mxc:\/\/([^"]+)"/.exec(uploaded.stdout)?.[1];
+        if (!mxc) await whyRefused();
+        expect({ upload: mxc ? "stored" : uploaded.output }).toEqual({ upload: "stored" });
+        const downloaded = await theLab().runInControl("sh", ["-c", `${answered} -o ${file}.down https://${DOMAIN}/_matrix/client/v1/media/download/${mxc}`]);
+        if (downloaded.stdout.trim() !== "200") await whyRefused();
+        expect({ download: downloaded.stdout.trim(), sha256: await sha256(`cat ${file}.down`) }).toEqual({ download: "200", sha256: await sha256(`cat ${file}`) });
       },
     );
   }, 1_800_000);
