@@ -2,13 +2,14 @@ import { PUBLIC_HOST_MARKER } from "../markers";
 import { renderTemplate } from "../template";
 import type { RoleRenderer } from "./unit";
 import { elementBranding, elementConfig } from "./synapse/element";
+import { SYNAPSE_VERSION } from "./synapse/wheelhouse";
 import { commonView } from "./view";
 
 /** Container images of the proof of concept, pinned. */
 export const POC_IMAGES = {
   postgres: "postgres:15.10-bookworm",
-  // The Synapse release matrix-docker-ansible-deploy pins (SYNAPSE_VERSION), like every install path.
-  synapse: "matrixdotorg/synapse:v1.159.0",
+  // The product's Synapse release, like every install path.
+  synapse: `matrixdotorg/synapse:v${SYNAPSE_VERSION}`,
   element: "vectorim/element-web:v1.11.100",
   nginx: "nginx:1.28.0-bookworm",
   // ACME client for the HTTPS certificate (5.x: IP address identifiers and profiles).

@@ -61,9 +61,11 @@ export function checkPlaybookCheckout(dir: string): PlaybookCheckout {
   const defaults = join(dir, "roles/custom/matrix-synapse/defaults/main.yml");
   const pinned = existsSync(defaults) ? /^matrix_synapse_version:\s*v?(\S+)\s*$/m.exec(readFileSync(defaults, "utf8"))?.[1] : undefined;
   if (pinned === undefined) throw new Error(`--playbook ${dir}: no matrix_synapse_version in roles/custom/matrix-synapse/defaults/main.yml; ${fix}`);
-  if (pinned !== SYNAPSE_VERSION) {
+  // vars.yml runs SYNAPSE_VERSION whatever the checkout pins; its pin tells the checked
+  // playbook (whose variables and templates the product was checked against) from another.
+  if (pinned !== MDAD_CHECKED_AT.synapseVersion) {
     throw new Error(
-      `--playbook ${dir}: it runs Synapse ${pinned}, but this product's configuration, database sizing and tests are for Synapse ${SYNAPSE_VERSION} (the playbook at ${MDAD_CHECKED_AT.commit.slice(0, 9)}); check out that commit, or move the product to the new release first (SYNAPSE_VERSION, MDAD_CHECKED_AT)`,
+      `--playbook ${dir}: it pins Synapse ${pinned}, so it is not the playbook this product was checked against (${MDAD_CHECKED_AT.commit.slice(0, 9)}, which pins ${MDAD_CHECKED_AT.synapseVersion}; vars.yml runs Synapse ${SYNAPSE_VERSION} on it); check out that commit, or move the product to the new playbook first (MDAD_CHECKED_AT, MDAD_VARIABLES)`,
     );
   }
   const git = existsSync(join(dir, ".git")) ? spawnSync("git", ["-C", dir, "rev-parse", "HEAD"], { encoding: "utf8" }) : undefined;

@@ -5,7 +5,7 @@ import { port } from "../../topology/ports";
 import { elementBranding, elementHostName } from "./element";
 import { MDAD_CHECKED_AT } from "./mdad-variables";
 import { ANSIBLE_CORE_VERSION, ANSIBLE_REQUIREMENTS, ANSIBLE_VENV, IMAGE_BUILD_CONTEXT, INVENTORY_DIR, MDAD_REPOSITORY, PLAYBOOK_DIR, PLAYBOOK_TAGS } from "./playbook";
-import { S3_STORAGE_PROVIDER_VERSION } from "./wheelhouse";
+import { S3_STORAGE_PROVIDER_VERSION, SYNAPSE_VERSION } from "./wheelhouse";
 import { APT_INSTALL } from "../base";
 import type { RoleRenderer } from "../unit";
 import { NATIVE_PATHS, renderNativeSynapse } from "./native";
@@ -35,7 +35,7 @@ export const renderSynapse: RoleRenderer = ({ topology, host }) => {
   // deployment carries the provider's wheels, and with a bundle the build installs them.
   const needsImageWheels = store !== undefined && playbook.run;
   const imageWheels = needsImageWheels && playbook.bundled ? { version: S3_STORAGE_PROVIDER_VERSION, dir: "s3-storage-provider-wheels", bundleDir: "synapse-image-wheels", context: IMAGE_BUILD_CONTEXT } : undefined;
-  const vars = { ...view, imageWheels, registryMirror: playbook.registryMirror, scale: topology.scale, federation: topology.federation, workers: topology.workers, sshUser: host.sshUser, loadBalancers, turnUris, mdad: MDAD_CHECKED_AT, elementFqn: elementHostName(domain), admin: { localpart: FIRST_ADMIN }, element: jsonValues(elementBranding(topology.branding)), mediaStore: store, mediaCacheDays: topology.mediaCacheDays, rtc };
+  const vars = { ...view, imageWheels, registryMirror: playbook.registryMirror, scale: topology.scale, federation: topology.federation, workers: topology.workers, sshUser: host.sshUser, loadBalancers, turnUris, mdad: MDAD_CHECKED_AT, synapseVersion: SYNAPSE_VERSION, elementFqn: elementHostName(domain), admin: { localpart: FIRST_ADMIN }, element: jsonValues(elementBranding(topology.branding)), mediaStore: store, mediaCacheDays: topology.mediaCacheDays, rtc };
   const inventory = INVENTORY_DIR;
   const activation = {
     ...view,

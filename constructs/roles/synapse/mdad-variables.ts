@@ -9,7 +9,11 @@ export const MDAD_CHECKED_AT = {
   commit: "c0681e4bc2d55df19056f3d3a7b997f9e7335890",
   date: "2026-08-22",
   migrationVersion: "v2026.05.18.0",
-  /** roles/custom/matrix-synapse/defaults/main.yml, matrix_synapse_version: the release every install path runs. */
+  /**
+   * roles/custom/matrix-synapse/defaults/main.yml, matrix_synapse_version at that commit: the
+   * bundle builder recognizes the checked playbook by it. What runs is SYNAPSE_VERSION, which
+   * vars.yml sets.
+   */
   synapseVersion: "1.159.0",
 } as const;
 
@@ -63,6 +67,7 @@ export const MDAD_VARIABLES: Readonly<Record<string, string>> = {
   matrix_client_element_branding_auth_header_logo_url: ELEMENT,
   matrix_client_element_setting_defaults_custom_themes: ELEMENT,
   matrix_client_element_default_theme: ELEMENT,
+  matrix_synapse_version: SY,
   matrix_synapse_ext_synapse_s3_storage_provider_enabled: SY,
   matrix_synapse_ext_synapse_s3_storage_provider_config_bucket: SY,
   matrix_synapse_ext_synapse_s3_storage_provider_config_region_name: SY,

@@ -1,6 +1,6 @@
 /**
- * The native Synapse host's Python packages: Synapse at the version matrix-docker-ansible-deploy
- * pins at MDAD_CHECKED_AT (matrix_synapse_version), with the redis extra and
+ * The native Synapse host's Python packages: Synapse at the product's release (SYNAPSE_VERSION),
+ * with the redis extra and
  * synapse-s3-storage-provider at the playbook's matrix_synapse_ext_synapse_s3_storage_provider_version,
  * and their whole dependency closure pinned, for Debian 12's Python 3.11. They install with
  * `pip --no-deps`: this list is the lock. Two deliberate differences from what pip would
@@ -8,7 +8,15 @@
  * on the host), which synapse-s3-storage-provider names only for its s3_media_upload script.
  * tools/bundle refuses a wheelhouse whose download pulls in anything this list does not pin.
  */
-export const SYNAPSE_VERSION = "1.159.0";
+/**
+ * The one Synapse release every install path runs: the native host, the proof of concept's
+ * image, and matrix-docker-ansible-deploy (vars.yml sets matrix_synapse_version to it). It is
+ * newer than the playbook's own pin at MDAD_CHECKED_AT (1.159.0) because 1.159 and 1.160 can
+ * block a room for good after a database failover: an event whose persistence the failover
+ * cut leaves its row in state_groups_persisting, and every later send in that room fails on
+ * it (HTTP 500) until the event persister restarts. 1.161.0 fixed it (element-hq/synapse#20148).
+ */
+export const SYNAPSE_VERSION = "1.163.2";
 export const S3_STORAGE_PROVIDER_VERSION = "1.7.0";
 
 export const SYNAPSE_REQUIREMENTS = [
@@ -75,7 +83,7 @@ export const SYNAPSE_REQUIREMENTS = [
   "tqdm==4.70.1",
   "treq==26.7.0",
   "twisted==26.10.0",
-  // 1.5 and later break Synapse 1.159's Redis client factory (startedConnecting).
+  // 1.5 and later break Synapse's Redis client factory (startedConnecting; seen with 1.159).
   "txredisapi==1.4.12",
   "typing-extensions==4.16.0",
   "typing-inspection==0.4.5",
