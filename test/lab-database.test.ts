@@ -212,6 +212,14 @@ labTest("a client writes and reads through the VIP: 5000 to the leader, 5001 to 
   expect(session.stdout.trim()).toBe("escape|10min|30min");
 });
 
+labTest("a connection through the VIP left idle longer than a minute still answers (Synapse's pooled connections wait between requests)", async () => {
+  // HAProxy's inactivity timeout closed it after 60 s; the next query on it failed.
+  const r = await theLab().runInControl("sh", ["-c", `(echo 'SELECT 1;'; sleep 75; echo 'SELECT 2;') | psql -h ${VIP} -p 5000 -U synapse -d synapse -At -v ON_ERROR_STOP=1`], {
+    env: { ...process.env, PGPASSWORD: secret("synapse_db"), PGCONNECT_TIMEOUT: "5" },
+  });
+  expect({ answers: r.stdout.trim().split("\n"), errors: r.stderr.trim() }).toEqual({ answers: ["1", "2"], errors: "" });
+}, 180_000);
+
 labTest("the firewall refuses what the port matrix does not allow", async () => {
   // The control namespace is the Synapse host: HAProxy yes, PgBouncer and Patroni's API directly no.
   const probe = (host: string, port: number) => theLab().runInControl("timeout", ["3", "bash", "-c", `exec 3<>/dev/tcp/${host}/${port}`]);

@@ -16,7 +16,12 @@ export const renderHaproxy: RoleRenderer = ({ topology, host }) => {
   const { adminSubnets } = topology;
   const monitoring = members(topology, "monitoring").map((m) => m.address);
   const metricsDenyCondition = monitoring.length > 0 ? `metrics_path !{ src ${monitoring.join(" ")} }` : "metrics_path";
-  const haView = { ...view, tls, adminSubnets, metricsDenyCondition, minioNodes: members(topology, "minio"), livekitNodes: members(topology, "livekit"), livekit: { sfuPath: LIVEKIT_SFU_PATH, jwtPath: LIVEKIT_JWT_PATH }, databases: members(topology, "pgbouncer"), synapseHosts: members(topology, "synapse") };
+  // The leader on one port, the replicas (round robin) on the other: Patroni's REST API says which is which.
+  const databaseListeners = [
+    { name: "postgres_primary", port: view.ports.haproxy.db_primary, patroniRole: "primary", roundRobin: false },
+    { name: "postgres_replicas", port: view.ports.haproxy.db_replicas, patroniRole: "replica", roundRobin: true },
+  ];
+  const haView = { ...view, tls, adminSubnets, metricsDenyCondition, databaseListeners, minioNodes: members(topology, "minio"), livekitNodes: members(topology, "livekit"), livekit: { sfuPath: LIVEKIT_SFU_PATH, jwtPath: LIVEKIT_JWT_PATH }, databases: members(topology, "pgbouncer"), synapseHosts: members(topology, "synapse") };
   return {
     name: "haproxy",
     files: [{ path: "/etc/haproxy/haproxy.cfg", content: renderTemplate("haproxy/haproxy.cfg.mustache", haView), mode: "0640" }],
