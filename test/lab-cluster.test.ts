@@ -679,12 +679,6 @@ test("the runbook's full restore, run as written: the cluster comes back from th
  */
 describe("faults with clients sending and syncing through the VIP", () => {
   const runs = Number(process.env.FAULT_RUNS ?? 1);
-  // When the database path is cut under Synapse (the VIP moving, the Patroni leader lost),
-  // sends sometimes keep getting HTTP 500 after syncs are served again, to the end of the
-  // run (hung HAProxy: 2 of 3 lab runs; leader's power loss: 1 of 2, the fresh-clone CI of
-  // cb9432d). Until that is understood these three run in npm run bench:failover
-  // (FAULT_RUNS), not in every test run.
-  const vipMoveTest = process.env.FAULT_RUNS ? test : test.skip;
   const figures: FaultFigures[] = [];
   const curl = `curl -sS -f --cacert ${join(pkiDir, "ca.crt")} --resolve ${DOMAIN}:443:${VIP} --max-time 30`;
   // One admin session for the whole block: Synapse limits logins per account (3, then one per 6 s).
@@ -753,7 +747,7 @@ describe("faults with clients sending and syncing through the VIP", () => {
     });
   }, 1_800_000);
 
-  vipMoveTest("a hung HAProxy (SIGSTOP) on the VIP holder: the VIP moves and clients are served through the other load balancer (npm run bench:failover only: sends answered 500 after the move in 2 of 3 runs)", async () => {
+  test("a hung HAProxy (SIGSTOP) on the VIP holder: the VIP moves and clients are served through the other load balancer", async () => {
     await underFault("HAProxy hung on the VIP holder", 45, async () => {
       const [holder] = await eventually("one load balancer holding the VIP", vipHolder, (h) => h.length === 1, 30);
       await theLab().exec(holder, "pkill -STOP -x haproxy");
@@ -842,7 +836,7 @@ describe("faults with clients sending and syncing through the VIP", () => {
     );
   }, 1_800_000);
 
-  vipMoveTest("the Patroni leader's host loses power: a standby takes over, clients are served again, nothing acknowledged is lost, and the host rejoins as a replica (npm run bench:failover only: sends answered 500 to the end in 1 of 2 runs)", async () => {
+  test("the Patroni leader's host loses power: a standby takes over, clients are served again, nothing acknowledged is lost, and the host rejoins as a replica", async () => {
     await wholeDatabaseTier();
     await underFault(
       "power loss of the Patroni leader",
@@ -859,7 +853,7 @@ describe("faults with clients sending and syncing through the VIP", () => {
     );
   }, 3_600_000);
 
-  vipMoveTest("the VIP holder loses power: the other load balancer takes the VIP, clients are served again, and the host comes back as the backup (npm run bench:failover only, as the hung HAProxy)", async () => {
+  test("the VIP holder loses power: the other load balancer takes the VIP, clients are served again, and the host comes back as the backup", async () => {
     await underFault("power loss of the VIP holder", 45, async () => {
       const [holder] = await eventually("one load balancer holding the VIP", vipHolder, (h) => h.length === 1, 30);
       theLab().crash(holder);

@@ -1,10 +1,10 @@
 /**
  * Benchmark: what clients see of each fault of the small-scale cluster (the cluster lab of
  * test/lab-cluster.test.ts, 16 hosts applied by tofu, Synapse native): three users send and
- * sync through the VIP while a fault is caused (a sync worker killed, an etcd member, a
- * MinIO node or a Coturn host down, the backup server's power loss, and the three the
- * default test run skips: a hung HAProxy on the VIP holder, the Patroni leader's and the
- * VIP holder's power loss), each request stamped at its start and end. Prints, per fault, the
+ * sync through the VIP while a fault is caused (a sync worker killed, a hung HAProxy on the
+ * VIP holder, an etcd member, a MinIO node or a Coturn host down, the backup server's, the
+ * Patroni leader's and the VIP holder's power loss), each request stamped at its start and
+ * end. Prints, per fault, the
  * outage (from the fault to the first acknowledged request after a failure) of sends and of
  * syncs, median, min and max over the runs, and the messages acknowledged, refused and lost.
  *

@@ -390,7 +390,8 @@ class LabImpl implements Lab {
     return leader;
   }
 
-  exec(hostName: string, command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  // async: a host that is down rejects the promise (callers .catch it) rather than throwing.
+  async exec(hostName: string, command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const args = ["--target", String(this.leader(hostName)), "--all", "--root", "--wd", "--", "/usr/bin/env", "-i", `PATH=${PATH_IN_HOST}`, "HOME=/root", "LANG=C.UTF-8", "/bin/sh", "-c", command];
     return runAsync("nsenter", args, opts);
   }
