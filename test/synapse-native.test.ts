@@ -10,6 +10,7 @@ import { parseDeployment } from "../constructs/deployment/load";
 import type { OnPremDeployment } from "../constructs/deployment/model";
 import { hostPlan, planCluster } from "../constructs/plan";
 import { NATIVE_PATHS } from "../constructs/roles/synapse/native";
+import { ROUTES } from "../constructs/roles/synapse/routes";
 import { buildTopology } from "../constructs/topology/resolve";
 import { SCALE_PRESETS } from "../constructs/topology/scale";
 import { STREAMS, SYNAPSE_MAIN, synapseWorkerIds, synapseWorkerPlan } from "../constructs/topology/workers";
@@ -128,6 +129,23 @@ test("nginx accepts the routing (nginx -t), and routes each endpoint to its work
   expect(first("synapse_room_worker")).toBeLessThan(first("synapse_client_reader"));
   expect(conf).toMatch(/upstream synapse_sync_worker \{\n\t# One user's requests to one worker: its caches stay warm.\n\thash \$http_authorization consistent;\n(\tserver 127\.0\.0\.1:\d+;\n){4}/);
   expect(conf).toContain(`location = /metrics/synapse/worker/sync-worker-0 {`);
+});
+
+test("a room's requests go to the room worker, whether its id names a server or is a room version 12 hash (Synapse 1.163's default)", () => {
+  // nginx matches the decoded path; the first route that matches serves it.
+  const servedBy = (path: string) => {
+    const route = ROUTES.find((r) => [...r.client, ...r.federation].some((p) => new RegExp(p).test(path)));
+    return route === undefined ? "main" : "type" in route.to ? route.to.type : `${route.to.stream} writer`;
+  };
+  const v12 = "!pQ3iS0c8lQ6xWc2Y2xv_gN1bZp-XkqN8mVh0sTqLw4A";
+  expect({
+    sendV12: servedBy(`/_matrix/client/v3/rooms/${v12}/send/m.room.message/t1`),
+    joinV12: servedBy(`/_matrix/client/v3/join/${v12}`),
+    sendNamed: servedBy("/_matrix/client/v3/rooms/!abc:chat.example.com/send/m.room.message/t1"),
+    stateIdsV12: servedBy(`/_matrix/federation/v1/state_ids/${v12}`),
+    typingV12: servedBy(`/_matrix/client/v3/rooms/${v12}/typing/@a:chat.example.com`),
+    createRoom: servedBy("/_matrix/client/v3/createRoom"),
+  }).toEqual({ sendV12: "room_worker", joinV12: "room_worker", sendNamed: "room_worker", stateIdsV12: "room_worker", typingV12: "typing writer", createRoom: "client_reader" });
 });
 
 test("systemd verifies the main unit and the worker template unit", () => {

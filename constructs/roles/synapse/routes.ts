@@ -48,10 +48,11 @@ export const ROUTES: readonly Route[] = [
     federation: [],
   },
   {
+    // Room version 12 ids (Synapse's default from 1.162.0; MSC4291) name no server: `!<hash>`.
     comment: "room worker: any request naming a room id",
     to: { type: "room_worker" },
-    client: ["^/_matrix/client/.*?!(?<room>[A-Za-z0-9._=\\-\\/]+):[A-Za-z0-9.\\-]+"],
-    federation: ["^/_matrix/federation/v[12]/(?:state_ids|get_missing_events)/(?:%21|!)(?<room>[A-Za-z0-9._=\\-\\/]+)(:|%3A)[A-Za-z0-9.\\-]+"],
+    client: ["^/_matrix/client/.*?!(?<room>[A-Za-z0-9._=\\-\\/]+)(:[A-Za-z0-9.\\-]+)?"],
+    federation: ["^/_matrix/federation/v[12]/(?:state_ids|get_missing_events)/(?:%21|!)(?<room>[A-Za-z0-9._=\\-\\/]+)((:|%3A)[A-Za-z0-9.\\-]+)?"],
   },
   {
     comment: "client readers",
