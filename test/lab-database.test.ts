@@ -105,10 +105,17 @@ const labTest = explainedTest(async () => {
   ].join("\n");
 });
 
-async function psql(port: number, sql: string) {
-  return theLab().runInControl("psql", ["-h", VIP, "-p", String(port), "-U", "synapse", "-d", "synapse", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql], {
+/** psql as Synapse's role through the VIP on `port`: its arguments and environment. */
+function psqlAsSynapse(port: number) {
+  return {
+    args: ["-h", VIP, "-p", String(port), "-U", "synapse", "-d", "synapse", "-At", "-v", "ON_ERROR_STOP=1"],
     env: { ...process.env, PGPASSWORD: secret("synapse_db"), PGCONNECT_TIMEOUT: "5" },
-  });
+  };
+}
+
+async function psql(port: number, sql: string) {
+  const { args, env } = psqlAsSynapse(port);
+  return theLab().runInControl("psql", [...args, "-c", sql], { env });
 }
 
 /** The load balancers holding the VIP: one, unless a failover is under way. */
@@ -214,9 +221,8 @@ labTest("a client writes and reads through the VIP: 5000 to the leader, 5001 to 
 
 labTest("a connection through the VIP left idle longer than a minute still answers (Synapse's pooled connections wait between requests)", async () => {
   // HAProxy's inactivity timeout closed it after 60 s; the next query on it failed.
-  const r = await theLab().runInControl("sh", ["-c", `(echo 'SELECT 1;'; sleep 75; echo 'SELECT 2;') | psql -h ${VIP} -p 5000 -U synapse -d synapse -At -v ON_ERROR_STOP=1`], {
-    env: { ...process.env, PGPASSWORD: secret("synapse_db"), PGCONNECT_TIMEOUT: "5" },
-  });
+  const { args, env } = psqlAsSynapse(5000);
+  const r = await theLab().runInControl("sh", ["-c", `(echo 'SELECT 1;'; sleep 75; echo 'SELECT 2;') | psql "$@"`, "sh", ...args], { env });
   expect({ answers: r.stdout.trim().split("\n"), errors: r.stderr.trim() }).toEqual({ answers: ["1", "2"], errors: "" });
 }, 180_000);
 
