@@ -164,12 +164,14 @@ describe("systemd units (systemd-analyze verify, systemd 252)", () => {
     expect([r.status, r.output]).toEqual([0, ""]);
   });
 
-  test("on-prem: the backup server's media snapshot service and timer verify too", () => {
+  test("on-prem: the backup server's media services and timers, and a database host's etcd-leader-away, verify too", () => {
     const small = loadExample("onprem-small") as OnPremDeployment;
     const plan = planCluster(buildTopology(small));
-    const files = hostPlan(plan, "backup1").units.flatMap((u) => u.files.map((f) => ({ path: f.path, content: f.content, mode: f.mode })));
-    const r = verifyUnits(files, ["/etc/systemd/system/matrix-media-snapshot.service", "/etc/systemd/system/matrix-media-snapshot.timer", "/etc/systemd/system/matrix-media-pull.service"]);
-    expect([r.status, r.output]).toEqual([0, ""]);
+    const filesOf = (host: string) => hostPlan(plan, host).units.flatMap((u) => u.files.map((f) => ({ path: f.path, content: f.content, mode: f.mode })));
+    const backup = verifyUnits(filesOf("backup1"), ["/etc/systemd/system/matrix-media-snapshot.service", "/etc/systemd/system/matrix-media-snapshot.timer", "/etc/systemd/system/matrix-media-pull.service"]);
+    expect([backup.status, backup.output]).toEqual([0, ""]);
+    const database = verifyUnits(filesOf("db1"), ["/etc/systemd/system/etcd-leader-away.service", "/etc/systemd/system/etcd-leader-away.timer"]);
+    expect([database.status, database.output]).toEqual([0, ""]);
   });
 
   test("a unit with an unknown key fails the check", () => {

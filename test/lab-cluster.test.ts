@@ -29,6 +29,7 @@ import { PLAN_FILE, PLAN_RECORD, type PlanRecord } from "../scripts/lib/plan-rec
 import { summarizePlan, type PlanJson } from "../scripts/lib/plan-summary";
 import { provisionerResources } from "./helpers/synth";
 import { describeRun, faultFigures, outage, summarizeFaults, underLoad, type FaultFigures } from "./helpers/client-load";
+import { etcdLeaderHost } from "./helpers/lab-etcd";
 
 const NET = "10.77.2";
 const CONTROL = `${NET}.5`;
@@ -843,7 +844,10 @@ describe("faults with clients sending and syncing through the VIP", () => {
       75,
       async () => {
         const leader = (await dbLeader())!;
+        // Both leaders on one host would add an etcd election and a full ttl (etcd-leader-away.timer prevents it).
+        const etcdLeader = await etcdLeaderHost(theLab(), leader);
         theLab().crash(leader);
+        console.log(`lab cluster: ${leader} (the PostgreSQL leader) lost power; etcd's leader then: ${etcdLeader}`);
         return async () => {
           await theLab().powerOn(leader);
           await wholeDatabaseTier();

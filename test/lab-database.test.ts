@@ -17,6 +17,7 @@ import { planCluster } from "../constructs/plan";
 import { PATRONI_TIMING } from "../constructs/roles/patroni";
 import { parse as parseYaml } from "yaml";
 import { buildLabBundle } from "./helpers/lab-bundle";
+import { etcdctl as etcdctlOn, etcdLeaderHost as etcdLeaderOf } from "./helpers/lab-etcd";
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "../tools/lab/lab";
 import { tempDir } from "./helpers/programs";
 import { runbookBlocks, runRunbookBlock } from "./helpers/runbook-blocks";
@@ -171,8 +172,8 @@ labTest("the apply ran over SSH as the sudo user and installed only from the bun
 });
 
 /** etcdctl on a database host, with that host's certificate (etcd requires one). */
-const etcdctl = (host: string, args: string) =>
-  theLab().exec(host, `ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/tls/ca.crt --cert=/etc/etcd/tls/host.crt --key=/etc/etcd/tls/host.key --dial-timeout=2s --command-timeout=5s ${args}`);
+const etcdctl = (host: string, args: string) => etcdctlOn(theLab(), host, args);
+const etcdLeaderHost = (from: string) => etcdLeaderOf(theLab(), from);
 
 labTest("etcd is healthy with 3 members, peers and clients on TLS", async () => {
   const members = await etcdctl("db1", "member list -w simple");
@@ -224,6 +225,22 @@ labTest("a connection through the VIP left idle longer than a minute still answe
   const { args, env } = psqlAsSynapse(5000);
   const r = await theLab().runInControl("sh", ["-c", `(echo 'SELECT 1;'; sleep 75; echo 'SELECT 2;') | psql "$@"`, "sh", ...args], { env });
   expect({ answers: r.stdout.trim().split("\n"), errors: r.stderr.trim() }).toEqual({ answers: ["1", "2"], errors: "" });
+}, 180_000);
+
+labTest("a client gone quiet inside a transaction (as behind a load balancer that lost power) does not block the next writer of its row: PgBouncer ends it", async () => {
+  const { args, env } = psqlAsSynapse(5000);
+  const before = await psql(5000, "CREATE TABLE IF NOT EXISTS lab_lock (id int PRIMARY KEY, n int); INSERT INTO lab_lock VALUES (1, 0) ON CONFLICT DO NOTHING; SELECT n FROM lab_lock WHERE id = 1");
+  const n = Number(before.stdout.trim().split("\n").at(-1));
+  // Locks the row, then says nothing for 45 s (its psql is killed then).
+  const quiet = theLab().runInControl("sh", ["-c", `(echo 'BEGIN; UPDATE lab_lock SET n = n + 1 WHERE id = 1;'; sleep 45) | psql "$@"`, "sh", ...args], { env, timeoutMs: 45_000 });
+  await new Promise((r) => setTimeout(r, 2000));
+  const started = Date.now();
+  // Without PgBouncer's idle_transaction_timeout this waits for the quiet client: 30 s, then fails.
+  const writer = await psql(5000, "SET lock_timeout = '30s'; WITH written AS (UPDATE lab_lock SET n = n + 1 WHERE id = 1 RETURNING n) SELECT n FROM written");
+  console.log(`lab database: a writer waited ${((Date.now() - started) / 1000).toFixed(1)} s for the row a quiet client's transaction held`);
+  // Written once, by the writer: the quiet client's transaction was rolled back.
+  expect({ status: writer.status, errors: writer.stderr.trim(), n: writer.stdout.trim().split("\n").at(-1) }).toEqual({ status: 0, errors: "", n: String(n + 1) });
+  await quiet;
 }, 180_000);
 
 labTest("the firewall refuses what the port matrix does not allow", async () => {
@@ -452,6 +469,17 @@ describe("failures (each breaks the cluster on purpose, in this order)", () => {
       await theLab().exec(replica, "systemctl start etcd.service");
     }
     expect((await eventually("3 healthy etcd members", () => etcdctl(leader, "endpoint health --cluster"), (r) => r.status === 0, 60)).status).toBe(0);
+  });
+
+  labTest("etcd's leadership handed to the PostgreSQL leader's host leaves it within seconds (a power loss there would cost an etcd election, which renews Patroni's leader key to a full ttl)", async () => {
+    const leader = (await patroniMembers("db1")).find((m) => m.Role === "Leader")!.Member;
+    await eventually("etcd's leader away from the PostgreSQL leader's host", () => etcdLeaderHost(leader), (h) => h !== undefined && h !== leader, 30);
+    const handed = await etcdctl(leader, `endpoint status --cluster -w simple | awk -F', ' -v self="$(ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/tls/ca.crt --cert=/etc/etcd/tls/host.crt --key=/etc/etcd/tls/host.key endpoint status -w simple | cut -d, -f2 | tr -d ' ')" '$5 == "true" { print $1, self }' | { read -r url self; ETCDCTL_API=3 etcdctl --endpoints="$url" --cacert=/etc/etcd/tls/ca.crt --cert=/etc/etcd/tls/host.crt --key=/etc/etcd/tls/host.key move-leader "$self"; }`);
+    expect({ status: handed.status, output: handed.output }).toEqual({ status: 0, output: expect.stringContaining("Leadership transferred") });
+    const handedAt = Date.now();
+    expect(await eventually("etcd's leader on another host", () => etcdLeaderHost(leader), (h) => h !== undefined && h !== leader, 30)).not.toBe(leader);
+    console.log(`lab: etcd's leadership left ${leader}, the PostgreSQL leader's host, ${((Date.now() - handedAt) / 1000).toFixed(1)} s after it was handed there`);
+    expect((await theLab().exec(leader, "journalctl -u etcd-leader-away.service --since -2min -o cat --no-pager")).stdout).toMatch(new RegExp(`${leader} leads PostgreSQL: etcd's leadership moved from member [0-9a-f]+ to [0-9a-f]+`));
   });
 
   labTest("the Patroni leader's host loses power: a standby takes over and no acknowledged write is lost", async () => {

@@ -3,7 +3,7 @@ import { port } from "../topology/ports";
 import { SCALE_PRESETS } from "../topology/scale";
 import { databaseBackupSide } from "./backup";
 import { serviceTls } from "./tls";
-import type { RoleRenderer } from "./unit";
+import type { RenderedFile, RoleRenderer } from "./unit";
 import { commonView, members } from "./view";
 
 /**
@@ -43,6 +43,16 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
       ...members(topology, "patroni").flatMap((m) => [`host replication replicator ${m.address}/32 scram-sha-256`, `host all all ${m.address}/32 scram-sha-256`]),
     ],
   };
+  // With etcd on this host too, its leadership is kept elsewhere (etcd-leader-away.sh).
+  const etcdHere = host.roles.includes("etcd");
+  const awayView = { ...view, tls, ...PATRONI_TIMING };
+  const etcdLeaderAway: RenderedFile[] = etcdHere
+    ? [
+        { path: "/usr/local/sbin/etcd-leader-away", content: renderTemplate("patroni/etcd-leader-away.sh.mustache", awayView), mode: "0755" },
+        { path: "/etc/systemd/system/etcd-leader-away.service", content: renderTemplate("patroni/etcd-leader-away.service.mustache", awayView), mode: "0644" },
+        { path: "/etc/systemd/system/etcd-leader-away.timer", content: renderTemplate("patroni/etcd-leader-away.timer.mustache", awayView), mode: "0644" },
+      ]
+    : [];
   return {
     name: "patroni",
     files: [
@@ -53,8 +63,9 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
       // Before the package: Debian must not create and start its own cluster; Patroni owns PostgreSQL.
       { path: "/etc/postgresql-common/createcluster.conf", content: "# Patroni creates and runs the cluster.\ncreate_main_cluster = false\n", mode: "0644" },
       ...(backup ? [backup.file] : []),
+      ...etcdLeaderAway,
     ],
-    activate: renderTemplate("patroni/activate.sh.mustache", { ...view, tls, backup, ...PATRONI_TIMING }),
+    activate: renderTemplate("patroni/activate.sh.mustache", { ...view, tls, backup, etcdHere, ...PATRONI_TIMING }),
     pki: [...tls.pki, ...(backup?.pki ?? [])],
     packages: ["patroni", "postgresql-15", "postgresql-client-15", "prometheus-postgres-exporter", ...(backup ? ["pgbackrest"] : [])],
   };
