@@ -47,11 +47,13 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
   const etcdHere = host.roles.includes("etcd");
   const awayView = { ...view, tls, ...PATRONI_TIMING };
   const etcdLeaderAway: RenderedFile[] = etcdHere
-    ? [
-        { path: "/usr/local/sbin/etcd-leader-away", content: renderTemplate("patroni/etcd-leader-away.sh.mustache", awayView), mode: "0755" },
-        { path: "/etc/systemd/system/etcd-leader-away.service", content: renderTemplate("patroni/etcd-leader-away.service.mustache", awayView), mode: "0644" },
-        { path: "/etc/systemd/system/etcd-leader-away.timer", content: renderTemplate("patroni/etcd-leader-away.timer.mustache", awayView), mode: "0644" },
-      ]
+    ? (
+        [
+          ["/usr/local/sbin/etcd-leader-away", "etcd-leader-away.sh", "0755"],
+          ["/etc/systemd/system/etcd-leader-away.service", "etcd-leader-away.service", "0644"],
+          ["/etc/systemd/system/etcd-leader-away.timer", "etcd-leader-away.timer", "0644"],
+        ] as const
+      ).map(([path, template, mode]) => ({ path, content: renderTemplate(`patroni/${template}.mustache`, awayView), mode }))
     : [];
   return {
     name: "patroni",
