@@ -846,9 +846,21 @@ describe("faults with clients sending and syncing through the VIP", () => {
         const leader = (await dbLeader())!;
         // Both leaders on one host would add an etcd election and a full ttl (etcd-leader-away.timer prevents it).
         const etcdLeader = await etcdLeaderHost(theLab(), leader);
+        const lostAt = Date.now() / 1000;
         theLab().crash(leader);
-        console.log(`lab cluster: ${leader} (the PostgreSQL leader) lost power; etcd's leader then: ${etcdLeader}`);
         return async () => {
+          // Where the outage's seconds went, from the survivors' journals.
+          const since = async (host: string, unit: string, pattern: string) => {
+            const r = await theLab().exec(host, `journalctl -u ${unit} --since @${Math.floor(lostAt)} -o short-unix --no-pager | grep -m1 -E '${pattern}'`).catch(() => undefined);
+            const at = Number(r?.stdout.split(" ")[0]);
+            return at > 0 ? `${(at - lostAt).toFixed(1)} s` : "-";
+          };
+          const standbys = ["db1", "db2", "db3"].filter((h) => h !== leader);
+          const promoted = await Promise.all(standbys.map(async (h) => `${h} ${await since(h, "patroni.service", "promoted self to leader")}`));
+          const [holder] = await vipHolder();
+          console.log(
+            `lab cluster: ${leader} (the PostgreSQL leader; etcd's leader was ${etcdLeader}) lost power; after it: HAProxy on ${holder} marked it down at ${await since(holder, "haproxy.service", `postgres_primary/${leader} is DOWN`)}; promoted: ${promoted.join(", ")}; HAProxy admitted a new leader at ${await since(holder, "haproxy.service", "postgres_primary/db[0-9]+ is UP")}`,
+          );
           await theLab().powerOn(leader);
           await wholeDatabaseTier();
         };
