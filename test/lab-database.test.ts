@@ -17,7 +17,7 @@ import { planCluster } from "../constructs/plan";
 import { PATRONI_TIMING } from "../constructs/roles/patroni";
 import { parse as parseYaml } from "yaml";
 import { buildLabBundle } from "./helpers/lab-bundle";
-import { etcdctl as etcdctlOn, etcdLeaderHost as etcdLeaderOf } from "./helpers/lab-etcd";
+import { etcdctl as etcdctlOn, etcdLeaderHost as etcdLeaderOf, handEtcdLeadershipTo } from "./helpers/lab-etcd";
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "../tools/lab/lab";
 import { tempDir } from "./helpers/programs";
 import { runbookBlocks, runRunbookBlock } from "./helpers/runbook-blocks";
@@ -474,7 +474,7 @@ describe("failures (each breaks the cluster on purpose, in this order)", () => {
   labTest("etcd's leadership handed to the PostgreSQL leader's host leaves it within seconds (a power loss there would cost an etcd election, which renews Patroni's leader key to a full ttl)", async () => {
     const leader = (await patroniMembers("db1")).find((m) => m.Role === "Leader")!.Member;
     await eventually("etcd's leader away from the PostgreSQL leader's host", () => etcdLeaderHost(leader), (h) => h !== undefined && h !== leader, 30);
-    const handed = await etcdctl(leader, `endpoint status --cluster -w simple | awk -F', ' -v self="$(ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/tls/ca.crt --cert=/etc/etcd/tls/host.crt --key=/etc/etcd/tls/host.key endpoint status -w simple | cut -d, -f2 | tr -d ' ')" '$5 == "true" { print $1, self }' | { read -r url self; ETCDCTL_API=3 etcdctl --endpoints="$url" --cacert=/etc/etcd/tls/ca.crt --cert=/etc/etcd/tls/host.crt --key=/etc/etcd/tls/host.key move-leader "$self"; }`);
+    const handed = await handEtcdLeadershipTo(theLab(), leader);
     expect({ status: handed.status, output: handed.output }).toEqual({ status: 0, output: expect.stringContaining("Leadership transferred") });
     const handedAt = Date.now();
     expect(await eventually("etcd's leader on another host", () => etcdLeaderHost(leader), (h) => h !== undefined && h !== leader, 30)).not.toBe(leader);
