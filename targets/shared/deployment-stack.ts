@@ -2,6 +2,7 @@ import { TerraformElement, TerraformOutput, TerraformStack } from "cdktf";
 import { resolve } from "cdktf/lib/_tokens";
 import { deepMerge } from "cdktf/lib/util";
 import type { IConstruct } from "constructs";
+import { resolvePlain } from "./resolve-plain";
 
 /**
  * The stack of one deployment, synthesized with fewer of cdktf's whole-tree resolves (each
@@ -41,7 +42,7 @@ export class DeploymentStack extends TerraformStack {
       deepMerge(outputs, e.node.path.split("/").reduceRight<object>((inner, part) => ({ [part]: Object.keys(inner).length === 0 ? e.friendlyUniqueId : inner }), {}));
     }
     const tf = { "//": { metadata, outputs } };
-    for (const e of elements) deepMerge(tf, resolve(this, e.toTerraform()));
+    for (const e of elements) deepMerge(tf, resolvePlain(this, e.toTerraform()));
     return deepMerge(tf, resolve(this, own.rawOverrides));
   }
 }
