@@ -1,3 +1,4 @@
+import "./zod-locales-on-demand";
 import { z } from "zod";
 import { ROLE_GROUP_NAMES, ROLES } from "../topology/roles";
 import { SCALES } from "../topology/scale";
