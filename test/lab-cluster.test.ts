@@ -21,6 +21,7 @@ import { SYNAPSE_VERSION } from "../constructs/roles/synapse/wheelhouse";
 import { SYNAPSE_MAIN, synapseWorkerPlan } from "../constructs/topology/workers";
 import { buildLabBundle, buildLkJwtServiceStandIn, packElementWebStandIn } from "./helpers/lab-bundle";
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, LAB_BASE_DIR, type Lab } from "../tools/lab/lab";
+import { capacityArgs, capacityLoad, CLIENT_PYTHON, describeCapacity, parseCapacity, recordCapacity, withCoresBusy } from "./helpers/capacity";
 import { applyFailure, eventually, LAB_KNOWN_HOSTS, labStack, takeBigLabTurn } from "./helpers/lab-stack";
 import { tempDir } from "./helpers/programs";
 import { runbookBlocks, runOperatorBlock, runRunbookBlock } from "./helpers/runbook-blocks";
@@ -90,6 +91,15 @@ let hostKeysOutput = "";
 let preflightRefusal = { status: null as number | null, output: "", installed: [] as string[] };
 let bundlePath = "";
 let stackDir = "";
+
+/** curl in the control namespace, to the cluster's entry (the VIP), trusting its CA. */
+const VIP_CURL = `curl -sS -f --cacert ${join(pkiDir, "ca.crt")} --resolve ${DOMAIN}:443:${VIP} --max-time 30`;
+
+/** An access token of the first admin, logged in through the VIP (retried: Synapse allows few logins per account). */
+async function adminLogin(): Promise<string> {
+  const login = await eventually("an admin login through the VIP", () => theLab().runInControl("sh", ["-c", `${VIP_CURL} -X POST -d @- https://${DOMAIN}/_matrix/client/v3/login`], { input: JSON.stringify({ type: "m.login.password", identifier: { type: "m.id.user", user: FIRST_ADMIN }, password: secret("admin_password") }) }), (r) => r.status === 0, 60);
+  return (JSON.parse(login.stdout) as { access_token: string }).access_token;
+}
 
 beforeAll(async () => {
   checkLabPrerequisites();
@@ -458,10 +468,8 @@ test("bounded media cache: the daily prune moves unused uploads off the Synapse 
   expect({ status: prune.status, result: prune.stdout.trim(), output: prune.status === 0 ? "" : prune.output }).toEqual({ status: 0, result: "success", output: "" });
   expect((await theLab().exec("synapse1", `test -e ${local} && echo present || echo gone`)).stdout.trim()).toBe("gone");
   // A client still gets it, byte for byte: Synapse fetches it back from the object store.
-  const curl = `curl -fsS --cacert ${join(pkiDir, "ca.crt")} --resolve ${DOMAIN}:443:${VIP}`;
-  const login = await theLab().runInControl("sh", ["-c", `${curl} -X POST -d @- https://${DOMAIN}/_matrix/client/v3/login`], { input: JSON.stringify({ type: "m.login.password", identifier: { type: "m.id.user", user: FIRST_ADMIN }, password: secret("admin_password") }) });
-  const token = (JSON.parse(login.stdout) as { access_token: string }).access_token;
-  const download = await theLab().runInControl("sh", ["-c", `${curl} -H 'Authorization: Bearer ${token}' https://${DOMAIN}/_matrix/client/v1/media/download/${DOMAIN}/${mediaId} | sha256sum | cut -d' ' -f1`]);
+  const token = await adminLogin();
+  const download = await theLab().runInControl("sh", ["-c", `${VIP_CURL} -H 'Authorization: Bearer ${token}' https://${DOMAIN}/_matrix/client/v1/media/download/${DOMAIN}/${mediaId} | sha256sum | cut -d' ' -f1`]);
   expect(download.stdout.trim()).toBe(theSession().media.sha256);
   // The backup server's next pull keeps what the cache dropped.
   const pull = await theLab().exec("backup1", `systemctl start matrix-media-pull.service && sha256sum < /srv/backup/media/local_content/${mediaId.slice(0, 2)}/${mediaId.slice(2, 4)}/${mediaId.slice(4)} | cut -d' ' -f1`);
@@ -671,6 +679,25 @@ test("the runbook's full restore, run as written: the cluster comes back from th
 }, 1_800_000);
 
 /**
+ * npm run bench:capacity's cluster half (the other is test/poc-e2e.test.ts's baseline): a
+ * steady load of users syncing and each sending a message a second, through the VIP.
+ * Figures are printed, not asserted.
+ */
+test("capacity: clients syncing and sending a message a second through the VIP are all served, nothing acknowledged is lost", async () => {
+  const load = capacityLoad();
+  const token = await adminLogin();
+  const figures = await withCoresBusy(Object.fromEntries(theLab().hosts.map((h) => [h.name, h.machine])), async () => {
+    const r = await theLab().runInControl(CLIENT_PYTHON, capacityArgs(`https://${DOMAIN}`, VIP, join(pkiDir, "ca.crt"), load), { env: { ...process.env, MATRIX_ADMIN_TOKEN: token }, timeoutMs: (load.seconds + 600) * 1000 });
+    if (r.status !== 0) throw new Error(`matrix_capacity.py: ${r.output}`);
+    return parseCapacity(r.stdout);
+  });
+  console.log(`lab cluster: ${describeCapacity("the small-scale cluster (the lab's 16 hosts on this machine)", figures)}`);
+  recordCapacity("cluster", figures);
+  expect({ lost: figures.lost, refused: figures.refused, undelivered: figures.undelivered }).toEqual({ lost: 0, refused: 0, undelivered: 0 });
+  expect(figures.acknowledged).toBeGreaterThanOrEqual(figures.clients * (figures.seconds - 2));
+}, 1_200_000);
+
+/**
  * Faults with real clients (test/clients/matrix_load.py: three users sending a message every
  * quarter second and syncing, through the VIP), each request stamped at its start and end;
  * each fault is undone after its run (a host that lost power is powered on again and must
@@ -681,12 +708,11 @@ test("the runbook's full restore, run as written: the cluster comes back from th
 describe("faults with clients sending and syncing through the VIP", () => {
   const runs = Number(process.env.FAULT_RUNS ?? 1);
   const figures: FaultFigures[] = [];
-  const curl = `curl -sS -f --cacert ${join(pkiDir, "ca.crt")} --resolve ${DOMAIN}:443:${VIP} --max-time 30`;
+  const curl = VIP_CURL;
   // One admin session for the whole block: Synapse limits logins per account (3, then one per 6 s).
   let adminToken = "";
   beforeAll(async () => {
-    const login = await eventually("an admin login through the VIP", () => theLab().runInControl("sh", ["-c", `${curl} -X POST -d @- https://${DOMAIN}/_matrix/client/v3/login`], { input: JSON.stringify({ type: "m.login.password", identifier: { type: "m.id.user", user: FIRST_ADMIN }, password: secret("admin_password") }) }), (r) => r.status === 0, 60);
-    adminToken = (JSON.parse(login.stdout) as { access_token: string }).access_token;
+    adminToken = await adminLogin();
   });
   afterAll(() => {
     if (figures.length === 0) return;

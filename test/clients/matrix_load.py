@@ -32,26 +32,31 @@ SYNC_TIMEOUT_MS = 5000
 
 
 class Api:
-    def __init__(self, base, entry, ca):
+    """The client-server API at `base`, every name resolved to `entry`. `ca`: the CA file
+    for https, None for plain http. Each request on a new connection unless `keep_alive`:
+    a fault's clients must reach whichever load balancer holds the VIP now."""
+
+    def __init__(self, base, entry, ca, keep_alive=False):
         self.base = base
-        connector = aiohttp.TCPConnector(ssl=ssl.create_default_context(cafile=ca), resolver=EntryResolver(entry), force_close=True)
+        context = ssl.create_default_context(cafile=ca) if ca else True
+        connector = aiohttp.TCPConnector(ssl=context, resolver=EntryResolver(entry), force_close=not keep_alive, limit=0)
         self.http = aiohttp.ClientSession(connector=connector, timeout=REQUEST_TIMEOUT)
 
-    async def call(self, method, path, token=None, body=None):
+    async def call(self, method, path, token=None, body=None, base=None):
         """(status, json); status 0 when no HTTP answer came (refused, reset, timed out)."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
-            async with self.http.request(method, f"{self.base}{path}", headers=headers, json=body) as r:
+            async with self.http.request(method, f"{base or self.base}{path}", headers=headers, json=body) as r:
                 return r.status, await r.json(content_type=None)
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as e:
             return 0, {"error": type(e).__name__}
 
-    async def must(self, method, path, token=None, body=None, what=""):
+    async def must(self, method, path, token=None, body=None, what="", base=None):
         """For the set-up, which is not measured: waits out rate limits and, for up to a
         minute, a cluster still settling after the previous fault; fails on anything else."""
         deadline = time.time() + 60
         while True:
-            status, reply = await self.call(method, path, token, body)
+            status, reply = await self.call(method, path, token, body, base)
             if 200 <= status < 300:
                 return reply
             if status == 429:
@@ -60,6 +65,19 @@ class Api:
                 await asyncio.sleep(1)
             else:
                 raise SystemExit(f"{what or path}: HTTP {status} {reply}")
+
+
+async def new_users(api, admin_token, server_name, count, admin_base=None):
+    """{name: access token} of `count` new users, made by the admin, each with no message
+    rate limit (as for a bridge or a bot: the load is the point)."""
+    suffix = secrets.token_hex(3)
+    tokens = {}
+    for n in range(count):
+        user = f"@load{n}-{suffix}:{server_name}"
+        await api.must("PUT", f"/_synapse/admin/v2/users/{quote(user)}", admin_token, {"password": secrets.token_urlsafe(16)}, what=f"creating {user}", base=admin_base)
+        await api.must("POST", f"/_synapse/admin/v1/users/{quote(user)}/override_ratelimit", admin_token, {"messages_per_second": 0, "burst_count": 0}, what=f"lifting {user}'s rate limit", base=admin_base)
+        tokens[f"load{n}"] = (await api.must("POST", f"/_synapse/admin/v1/users/{quote(user)}/login", admin_token, {}, what=f"logging {user} in", base=admin_base))["access_token"]
+    return tokens
 
 
 async def sender(api, token, room, name, until, log):
@@ -112,14 +130,7 @@ async def room_events(api, token, room, deadline):
 async def main(base, entry, ca, seconds, users, ready):
     api = Api(base, entry, ca)
     domain = base.split("//")[1]
-    admin_token = os.environ["MATRIX_ADMIN_TOKEN"]
-    suffix = secrets.token_hex(3)
-    tokens = {}
-    for n in range(int(users)):
-        user = f"@load{n}-{suffix}:{domain}"
-        await api.must("PUT", f"/_synapse/admin/v2/users/{quote(user)}", admin_token, {"password": secrets.token_urlsafe(16)}, what=f"creating {user}")
-        await api.must("POST", f"/_synapse/admin/v1/users/{quote(user)}/override_ratelimit", admin_token, {"messages_per_second": 0, "burst_count": 0}, what=f"lifting {user}'s rate limit")
-        tokens[f"load{n}"] = (await api.must("POST", f"/_synapse/admin/v1/users/{quote(user)}/login", admin_token, {}, what=f"logging {user} in"))["access_token"]
+    tokens = await new_users(api, os.environ["MATRIX_ADMIN_TOKEN"], domain, int(users))
     names = list(tokens)
     room = (await api.must("POST", "/_matrix/client/v3/createRoom", tokens[names[0]], {"name": "under load", "preset": "public_chat"}, what="room creation"))["room_id"]
     for name in names[1:]:
