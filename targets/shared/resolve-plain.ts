@@ -17,12 +17,17 @@ export function resolvePlain(scope: IConstruct, value: unknown): unknown {
   if (Array.isArray(value)) {
     // A list token is a string or number element; cdktf resolves such a list as a whole.
     if (value.some((x) => typeof x === "number" || (typeof x === "string" && x.includes(TOKEN_MARK)))) return resolve(scope, value);
-    return value.map((x) => resolvePlain(scope, x)).filter((x) => x !== undefined);
+    const list: unknown[] = [];
+    for (const x of value) {
+      const resolved = resolvePlain(scope, x);
+      if (resolved !== undefined) list.push(resolved);
+    }
+    return list;
   }
   if (isPlainRecord(value)) {
     const result: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) {
-      const resolved = resolvePlain(scope, inner);
+    for (const key in value) {
+      const resolved = resolvePlain(scope, value[key]);
       if (resolved !== undefined) result[key] = resolved;
     }
     return result;
@@ -35,6 +40,12 @@ export function resolvePlain(scope: IConstruct, value: unknown): unknown {
 const TOKEN_MARK = "{TfToken[";
 /** cdktf's pattern for a number written into a string (encoding.ts), a token's among them. */
 const NUMBER_IN_STRING = /[-|\d|.+]+(e[-|\d|.|e|E|+]+)/g;
+/**
+ * What a number as large as a token's (about -8e298) needs in that pattern: an exponent of
+ * three digits or more, or, with two, some 200 digits before it. Hardly any text has it,
+ * so the exact search below, slow on long texts full of digits, seldom runs.
+ */
+const HUGE_NUMBER = /e[-+]?\d{3}|\d{199}/;
 
 /**
  * Whether cdktf could change this string: a token's marker, or a number in it that
@@ -43,6 +54,7 @@ const NUMBER_IN_STRING = /[-|\d|.+]+(e[-|\d|.|e|E|+]+)/g;
  */
 function mayHoldToken(s: string): boolean {
   if (s.includes(TOKEN_MARK)) return true;
+  if (!HUGE_NUMBER.test(s)) return false;
   for (const [n] of s.matchAll(NUMBER_IN_STRING)) if (extractTokenDouble(parseFloat(n), false) !== undefined) return true;
   return false;
 }
