@@ -5,11 +5,11 @@
 // Synapse from PyPI, and a Matrix client (the client-server API over fetch) through nginx.
 // Only listen addresses, ports and paths differ from the containers. Needs
 // scripts/setup-tests.sh (scripts/deps/poc-e2e.sh); fails, does not skip, without it.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { capacityArgs, CLIENT_PYTHON, describeCapacity, parseCapacity, recordCapacity, withCoresBusy } from "./helpers/capacity";
 import { MatrixHttp, seg } from "./helpers/matrix-http";
 import { missingPrograms, PocLoopback, SYNAPSE_VERSION } from "./helpers/poc-loopback";
+import { runAsync } from "./helpers/programs";
 
 const SERVER_NAME = "chat.z3r0d3v.com";
 const MESSAGES = ["Grüße, 你好, 🎉", "Ünïcödé: ñ ø ß Ω ∑ 日本語 עברית العربية", "plain / path-like ? & # % chars"];
@@ -210,7 +210,7 @@ describe(`POC stack on loopback (rendered templates/poc configs; only listen add
   test("capacity baseline: clients syncing and sending a message a second through nginx are all served, nothing acknowledged is lost", async () => {
     const admin = await nginx().login("admin", PASSWORDS.admin);
     const figures = await withCoresBusy({}, async () => {
-      const r = await runClient(CLIENT_PYTHON, capacityArgs(s().nginxUrl, "127.0.0.1", undefined), { MATRIX_ADMIN_TOKEN: admin.access_token, MATRIX_ADMIN_BASE: s().synapseUrl });
+      const r = await runAsync(CLIENT_PYTHON, capacityArgs(s().nginxUrl, "127.0.0.1", undefined), { env: { ...process.env, MATRIX_ADMIN_TOKEN: admin.access_token, MATRIX_ADMIN_BASE: s().synapseUrl }, timeoutMs: 540_000 });
       if (r.status !== 0) throw new Error(`matrix_capacity.py: ${r.stderr}`);
       return parseCapacity(r.stdout);
     });
@@ -221,14 +221,3 @@ describe(`POC stack on loopback (rendered templates/poc configs; only listen add
   }, 600_000);
 });
 
-/** Runs a client program to its end without blocking the test's event loop. */
-function runClient(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}

@@ -84,8 +84,7 @@ async def main(base, entry, ca, seconds, clients, room_size="5"):
     admin_token = os.environ["MATRIX_ADMIN_TOKEN"]
     admin_base = os.environ.get("MATRIX_ADMIN_BASE") or None
     server_name = (await api.must("GET", "/_matrix/client/v3/account/whoami", admin_token, what="whoami"))["user_id"].split(":", 1)[1]
-    tokens = await new_users(api, admin_token, server_name, int(clients), admin_base)
-    user_ids = {name: (await api.must("GET", "/_matrix/client/v3/account/whoami", token, what="whoami"))["user_id"] for name, token in tokens.items()}
+    tokens, user_ids = await new_users(api, admin_token, server_name, int(clients), admin_base)
     names = list(tokens)
     size = max(2, int(room_size))
     rooms = {}

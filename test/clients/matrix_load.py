@@ -68,16 +68,16 @@ class Api:
 
 
 async def new_users(api, admin_token, server_name, count, admin_base=None):
-    """{name: access token} of `count` new users, made by the admin, each with no message
-    rate limit (as for a bridge or a bot: the load is the point)."""
+    """({name: access token}, {name: user id}) of `count` new users, made by the admin,
+    each with no message rate limit (as for a bridge or a bot: the load is the point)."""
     suffix = secrets.token_hex(3)
-    tokens = {}
+    tokens, user_ids = {}, {}
     for n in range(count):
-        user = f"@load{n}-{suffix}:{server_name}"
+        user = user_ids[f"load{n}"] = f"@load{n}-{suffix}:{server_name}"
         await api.must("PUT", f"/_synapse/admin/v2/users/{quote(user)}", admin_token, {"password": secrets.token_urlsafe(16)}, what=f"creating {user}", base=admin_base)
         await api.must("POST", f"/_synapse/admin/v1/users/{quote(user)}/override_ratelimit", admin_token, {"messages_per_second": 0, "burst_count": 0}, what=f"lifting {user}'s rate limit", base=admin_base)
         tokens[f"load{n}"] = (await api.must("POST", f"/_synapse/admin/v1/users/{quote(user)}/login", admin_token, {}, what=f"logging {user} in", base=admin_base))["access_token"]
-    return tokens
+    return tokens, user_ids
 
 
 async def sender(api, token, room, name, until, log):
@@ -130,7 +130,7 @@ async def room_events(api, token, room, deadline):
 async def main(base, entry, ca, seconds, users, ready):
     api = Api(base, entry, ca)
     domain = base.split("//")[1]
-    tokens = await new_users(api, os.environ["MATRIX_ADMIN_TOKEN"], domain, int(users))
+    tokens, _ = await new_users(api, os.environ["MATRIX_ADMIN_TOKEN"], domain, int(users))
     names = list(tokens)
     room = (await api.must("POST", "/_matrix/client/v3/createRoom", tokens[names[0]], {"name": "under load", "preset": "public_chat"}, what="room creation"))["room_id"]
     for name in names[1:]:

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { cgroupV2Root } from "../../tools/lab/lab";
 import { ROOT } from "./examples";
 
 /** Milliseconds: median, 95th percentile, maximum, and how many values. */
@@ -44,15 +45,12 @@ export interface CpuSample {
   readonly groups: Readonly<Record<string, number>>;
 }
 
-/** The cgroup v2 tree: the root on a unified host, its unified part on a hybrid one (as nspawn uses). */
-const CGROUP2 = existsSync("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
-
 export function sampleCpu(groups: Readonly<Record<string, string>> = {}): CpuSample {
   // /proc/stat's first line: user nice system idle iowait irq softirq steal ..., in clock ticks (USER_HZ, 100 on Linux).
   const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).map(Number);
   const busy = ticks.slice(0, 8).reduce((a, t, i) => (i === 3 || i === 4 ? a : a + t), 0) / 100;
   const usage = (group: string) => {
-    const stat = join(CGROUP2, group, "cpu.stat");
+    const stat = join(cgroupV2Root(), group, "cpu.stat");
     if (!existsSync(stat)) return NaN;
     return Number(/usage_usec (\d+)/.exec(readFileSync(stat, "utf8"))?.[1] ?? NaN) / 1e6;
   };

@@ -187,10 +187,18 @@ function cgroupProcs(dir: string): number[] {
   return pids;
 }
 
+/** Whether this host mounts cgroup v2 alone, not the hybrid layout (v1 controllers, name=systemd, v2 under unified/). */
+const unifiedCgroups = () => existsSync("/sys/fs/cgroup/cgroup.controllers");
+
 /** The cgroup hierarchies nspawn uses: the v2 root, or on a hybrid host name=systemd + unified. */
 function cgroupRoots(): string[] {
-  if (existsSync("/sys/fs/cgroup/cgroup.controllers")) return ["/sys/fs/cgroup"];
+  if (unifiedCgroups()) return ["/sys/fs/cgroup"];
   return ["/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified"].filter((d) => existsSync(d));
+}
+
+/** Where a machine's cgroup v2 accounting (cpu.stat, memory.current, ...) is: the v2 root or its hybrid mount. */
+export function cgroupV2Root(): string {
+  return unifiedCgroups() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
 }
 
 /** Gone or a zombie. */
