@@ -7,6 +7,7 @@
  * per problem and exits 2, before any stack is synthesized.
  */
 import "./targets/stack-traces";
+import "./targets/native-dependencies";
 import { loadDeployments } from "./constructs/deployment/discover";
 import { exitOnDeploymentError } from "./constructs/deployment/errors";
 import { planDeployment } from "./constructs/plan";

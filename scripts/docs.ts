@@ -5,6 +5,7 @@
  *   npm run docs -- <deployment.yaml> --out <dir>  that deployment's runbooks (Markdown, the diagram as DOT and SVG)
  */
 import "../targets/stack-traces";
+import "../targets/native-dependencies";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";

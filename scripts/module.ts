@@ -7,6 +7,7 @@
  *   npm run module -- <deployment.yaml> --out <dir>
  */
 import "../targets/stack-traces";
+import "../targets/native-dependencies";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";

@@ -16,6 +16,7 @@
  * they would write is removed afterwards, as its hashes are not the official releases').
  */
 import "../targets/stack-traces";
+import "../targets/native-dependencies";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";

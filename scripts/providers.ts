@@ -11,6 +11,7 @@
  * then install from it.
  */
 import "../targets/stack-traces";
+import "../targets/native-dependencies";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

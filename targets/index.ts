@@ -1,3 +1,4 @@
+import "./cdktf-on-demand";
 import { App, type TerraformStack } from "cdktf";
 import type { Deployment } from "../constructs/deployment/model";
 import { planDeployment, type ClusterPlan } from "../constructs/plan";
