@@ -58,3 +58,12 @@ export function hostPlan(plan: ClusterPlan, name: string): HostPlan {
   if (!found) throw new Error(`no host ${name} in ${plan.topology.name}`);
   return found;
 }
+
+/**
+ * The OpenTofu addresses that re-provision a host whole, as a new machine in its place
+ * needs: its bundle upload (in stacks that have one), then each of its units in order.
+ */
+export function hostUnitAddresses(plan: ClusterPlan, name: string): string[] {
+  const id = name.replaceAll("-", "_");
+  return ["bundle", ...hostPlan(plan, name).units.map((u) => u.name)].map((unit) => `terraform_data.${id}_${unit}`);
+}

@@ -3,7 +3,7 @@
  * init`, then `tofu plan` into a saved plan; prints a summary an approver reads in a
  * minute (scripts/lib/plan-summary.ts) and where the full plan is.
  *
- *   npm run plan -- [deployment.yaml] [--source-built-providers] [--out <dir>]
+ *   npm run plan -- [deployment.yaml] [--source-built-providers] [--out <dir>] [--replace <host>,...]
  *
  * Writes into <dir> (default: <name>.plan beside the deployment file, replaced each time):
  * plan.tfplan (the saved plan: `npm run apply -- <dir>` applies exactly it), plan.txt
@@ -14,6 +14,8 @@
  * (from the provider mirror, else the registry); --source-built-providers plans with the
  * ones scripts/opentofu.sh built from source, for a machine with neither (the lock file
  * they would write is removed afterwards, as its hashes are not the official releases').
+ * --replace plans every unit of the named on-prem hosts anew (their bundle upload, then
+ * each role in order), as new machines in their places need (help/operations.md).
  */
 import "../targets/stack-traces";
 import "../targets/native-dependencies";
@@ -25,17 +27,19 @@ import { costEstimateMarkdown, estimateAwsCost, type AwsStackJson } from "../tar
 import { PLAN_FILE, PLAN_RECORD, type PlanRecord } from "./lib/plan-record";
 import { summarizePlan, type PlanJson } from "./lib/plan-summary";
 import { synthesizeDeployment } from "./lib/synthesize";
+import { hostUnitAddresses } from "../constructs/plan";
 import { missingProviders, tofuEnv } from "./lib/tofu-env";
 
 const ROOT = join(__dirname, "..");
 const { values: options, positionals } = parseArgs({
-  options: { "source-built-providers": { type: "boolean", default: false }, out: { type: "string" } },
+  options: { "source-built-providers": { type: "boolean", default: false }, out: { type: "string" }, replace: { type: "string" } },
   allowPositionals: true,
 });
 const file = resolve(positionals[0] ?? join(ROOT, "examples/onprem-small.yaml"));
 const providers = options["source-built-providers"] ? "source-built" : "official";
 
-const { deployment, stackDir } = synthesizeDeployment(file);
+const { deployment, plan: cluster, stackDir } = synthesizeDeployment(file);
+const replacements = options.replace === undefined ? [] : replaceFlags(options.replace);
 const out = resolve(options.out ?? join(dirname(file), `${deployment.name}.plan`));
 const env = tofuEnv(providers);
 const tofu = (args: readonly string[]) => spawnSync(env.TOFU_BINARY!, args, { cwd: stackDir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 512 * 1024 * 1024 });
@@ -61,8 +65,8 @@ console.log("OpenTofu initialised.");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true, mode: 0o700 });
 const planFile = join(out, PLAN_FILE);
-console.log(`\n$ tofu plan -input=false -lock=false -out=${relative(process.cwd(), planFile)}`);
-const plan = tofu(["plan", "-input=false", "-lock=false", "-no-color", `-out=${planFile}`]);
+console.log(`\n$ tofu plan -input=false -lock=false ${replacements.map((r) => `${r} `).join("")}-out=${relative(process.cwd(), planFile)}`);
+const plan = tofu(["plan", "-input=false", "-lock=false", "-no-color", ...replacements, `-out=${planFile}`]);
 writeFileSync(join(out, "plan.txt"), plan.stdout + plan.stderr);
 if (plan.status !== 0) {
   process.stdout.write(plan.stdout);
@@ -88,3 +92,17 @@ console.log(`\n${summary}`);
 const total = /^(Plan: .*|No changes\..*)$/m.exec(plan.stdout)?.[1];
 if (total) console.log(`OpenTofu: ${total}`);
 console.log(`The saved plan, OpenTofu's full output, its JSON and this summary: ${relative(process.cwd(), out)}/{${PLAN_FILE},plan.txt,plan.json,summary.md}`);
+
+/** `-replace` of every unit the stack has on each host named in `--replace` (comma-separated); a name that is no host ends the command. */
+function replaceFlags(list: string): string[] {
+  const names = list.split(",").map((n) => n.trim()).filter(Boolean);
+  const hosts = cluster.hosts.map((h) => h.host.name);
+  const unknown = names.filter((n) => !hosts.includes(n));
+  if (deployment.target !== "onprem" || names.length === 0 || unknown.length > 0) {
+    const problem = deployment.target !== "onprem" ? `${deployment.name} is an AWS deployment; --replace re-provisions on-prem hosts` : names.length === 0 ? "no host named" : `no host ${unknown.map((n) => `"${n}"`).join(", ")} in ${deployment.name}`;
+    console.error(`error: --replace ${JSON.stringify(list)}: ${problem}${deployment.target === "onprem" ? `; its hosts: ${hosts.join(", ")}` : ""}`);
+    process.exit(2);
+  }
+  const inStack = new Set(Object.keys((JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as { resource?: { terraform_data?: object } }).resource?.terraform_data ?? {}).map((id) => `terraform_data.${id}`));
+  return names.flatMap((n) => hostUnitAddresses(cluster, n).filter((a) => inStack.has(a)).map((a) => `-replace=${a}`));
+}

@@ -185,6 +185,19 @@ test("a host that loses power is silent to its peers, and boots again from its o
   expect((await lab.exec("h3", "systemctl is-system-running --wait")).stdout.trim()).toBe("running");
 });
 
+test("a replaced machine: same name and address, empty disks, a new host key that the lab's ssh knows, and its peers reach it", async () => {
+  const lab = theLab();
+  const oldKey = lab.host("h3").hostPublicKey;
+  await lab.sshExec("h3", "echo old > /var/lib/lab-disk && echo old > /srv/lab-data && sync");
+  await lab.replaceMachine("h3");
+  const h3 = lab.host("h3");
+  expect(h3.hostPublicKey).not.toBe(oldKey);
+  expect((await lab.sshExec("h3", "cat /etc/ssh/ssh_host_ed25519_key.pub")).stdout.split(" ").slice(0, 2).join(" ")).toBe(h3.hostPublicKey);
+  expect(readFileSync(lab.knownHostsPath, "utf8")).toContain(`h3,${h3.address} ${h3.hostPublicKey}\n`);
+  expect((await lab.sshExec("h3", "ls /var/lib/lab-disk /srv/lab-data 2>&1; hostname; ip -4 -o addr show eth0")).stdout).toMatch(new RegExp(`No such file.*\\n.*No such file.*\\nh3\\n.* inet ${h3.address.replaceAll(".", "\\.")}/`, "s"));
+  expect(spawnSync("ip", ["netns", "exec", lab.host("h1").netns, "ping", "-c", "1", "-W", "2", h3.address]).status).toBe(0);
+});
+
 test("destroy() leaves no namespace, bridge, mount, cgroup, process or temp dir", async () => {
   const lab = theLab();
   expect(labResidue(lab.id).length).toBeGreaterThan(0);

@@ -3,11 +3,11 @@
 // summary instead of the raw plan; the summary's own rules (masking, reasons, drift) on
 // plan JSON as OpenTofu writes it. The lab (test/lab-cluster.test.ts) shows a summary of
 // one changed setting on a deployed cluster and applies that plan with `npm run apply`.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { summarizePlan, type PlanJson } from "../scripts/lib/plan-summary";
 import { copyOnPremExample } from "./helpers/example-copy";
-import { runProjectScript } from "./helpers/examples";
+import { editedExample, runProjectScript } from "./helpers/examples";
 import { tempDir } from "./helpers/programs";
 
 const tmp = tempDir("plan-summary-");
@@ -43,6 +43,27 @@ describe("npm run plan: a saved plan, its JSON and a summary for the approver", 
     expect(stdout).toMatch(/### db1\n\n(#### \w+: add\n\n(- `[^`]+`: new, \d+ lines?\n)+\n)*#### patroni: add\n\n(- `[^`]+`: new, \d+ lines?\n)*- `\/etc\/patroni\/config.yml`: new, \d+ lines\n/);
     expect(stdout).toContain("- `first_admin_password`: add");
     expect(stdout).not.toMatch(/@@secret:/);
+  });
+});
+
+describe("npm run plan --replace: every unit of the named hosts, for new machines in their places", () => {
+  test("plans the replacement of each unit of db1, in order, and of no other host", () => {
+    const file = copyOnPremExample("onprem-small", tmp.dir, "replace-small");
+    const r = runScript("plan.ts", [file, "--source-built-providers", "--replace", "db1"]);
+    if (r.status !== 0) throw new Error(`npm run plan failed:\n${r.stdout}\n${r.stderr}`);
+    const command = /^\$ tofu plan .*$/m.exec(r.stdout)?.[0] ?? "";
+    expect(command.match(/-replace=\S+/g)).toEqual(["base", "etcd", "patroni", "pgbouncer"].map((u) => `-replace=terraform_data.db1_${u}`));
+  });
+
+  test.each([
+    ["a name that is no host", "onprem-small", "db1,dbx", 'error: --replace "db1,dbx": no host "dbx" in replace-bad; its hosts: synapse1, db1, db2, db3, lb1, lb2, obj1, obj2, obj3, obj4, turn1, turn2, rtc1, rtc2, mon1, backup1'],
+    ["an AWS deployment", "aws-poc", "db1", 'error: --replace "db1": replace-bad is an AWS deployment; --replace re-provisions on-prem hosts'],
+  ] as const)("refuses %s in one line, before OpenTofu runs", (_what, example, list, message) => {
+    const file = example === "aws-poc" ? join(tmp.dir, "replace-bad.yaml") : copyOnPremExample(example, tmp.dir, "replace-bad");
+    if (example === "aws-poc") writeFileSync(file, editedExample(example, (doc) => doc.set("name", "replace-bad")));
+    const r = runScript("plan.ts", [file, "--source-built-providers", "--replace", list]);
+    expect({ status: r.status, error: r.stderr.split("\n").filter((l) => l.startsWith("error:")), initialised: r.stdout.includes("$ tofu init") }).toEqual({ status: 2, error: [message], initialised: false });
+    expect(existsSync(join(tmp.dir, "replace-bad.plan"))).toBe(false);
   });
 });
 

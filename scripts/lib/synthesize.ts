@@ -4,7 +4,7 @@ import { exitOnDeploymentError } from "../../constructs/deployment/errors";
 import type { Deployment } from "../../constructs/deployment/model";
 import { buildTopology } from "../../constructs/topology/resolve";
 import { issuePki } from "../../constructs/pki/issue";
-import { planCluster } from "../../constructs/plan";
+import { planCluster, type ClusterPlan } from "../../constructs/plan";
 import { checkHostKeys } from "../../constructs/deployment/known-hosts";
 import { plainStateWarning } from "../../targets/shared/state-encryption";
 import { addDeploymentStack, deploymentApp } from "../../targets";
@@ -18,8 +18,8 @@ const OUTDIR = process.env.CDKTF_OUTDIR ?? join(__dirname, "..", "..", "cdktf.ou
  * Validates one deployment file and synthesizes its stack into cdktf.out, as the commands
  * that run OpenTofu on it need; a user mistake ends the process with its message.
  */
-export function synthesizeDeployment(file: string, outdir = OUTDIR): { deployment: Deployment; stackDir: string } {
-  const deployment = exitOnDeploymentError(() => {
+export function synthesizeDeployment(file: string, outdir = OUTDIR): { deployment: Deployment; plan: ClusterPlan; stackDir: string } {
+  const { deployment, plan } = exitOnDeploymentError(() => {
     const [d] = loadDeployments([file]);
     // The example gets its PKI on first use; a real deployment's is made once, on purpose,
     // with `npm run pki` (help/onprem.md), and kept with its secrets.
@@ -34,9 +34,9 @@ export function synthesizeDeployment(file: string, outdir = OUTDIR): { deploymen
     const app = deploymentApp(outdir);
     addDeploymentStack(app, d, plan);
     app.synth();
-    return d;
+    return { deployment: d, plan };
   });
   const stackDir = join(outdir, "stacks", deployment.name);
   console.log(`synthesized ${deployment.name} (${deployment.target}, scale ${deployment.scale}) into ${stackDir}`);
-  return { deployment, stackDir };
+  return { deployment, plan, stackDir };
 }

@@ -124,6 +124,13 @@ export interface Lab {
   crash(hostName: string): void;
   /** Power back after crash(): the host boots again from its own disk (the overlay's writable layer is kept), its link comes up; resolves once sshd accepts the lab key. */
   powerOn(hostName: string, timeoutMs?: number): Promise<void>;
+  /**
+   * A new machine in the host's place (a running host loses power first): same name and
+   * address, empty disks (the root is the base image again, /srv empty), a new SSH host key
+   * and machine id. The lab's known_hosts, the operator's own, takes the new key; pinning it
+   * for the deployment is the operator's step. Resolves once sshd accepts the lab key.
+   */
+  replaceMachine(hostName: string, timeoutMs?: number): Promise<void>;
   /** Removes every process, mount, namespace, cgroup and the temp dir. Idempotent. */
   destroy(): Promise<void>;
 }
@@ -426,14 +433,51 @@ class LabImpl implements Lab {
 
   async powerOn(hostName: string, timeoutMs = 120_000): Promise<void> {
     const h = this.host(hostName);
-    const old = this.nspawnPids.get(h.machine);
-    for (let waited = 0; old !== undefined && !processGone(old); waited += 100) {
-      if (waited > 10_000) throw new Error(`lab ${this.id}: host ${hostName} is still running: crash() it first`);
-      await sleep(100);
-    }
+    await this.waitGone(h);
     this.boot(h);
     must("ip", ["-n", this.bridgeNs, "link", "set", `p${this.hosts.indexOf(h)}`, "up"]);
     await this.sshReady(h, Date.now() + timeoutMs);
+  }
+
+  async replaceMachine(hostName: string, timeoutMs = 120_000): Promise<void> {
+    const h = this.host(hostName);
+    const running = this.nspawnPids.get(h.machine);
+    if (running !== undefined && !processGone(running)) this.crash(hostName);
+    await this.waitGone(h);
+    // The container's mounts died with its private mount namespace: these are plain folders now.
+    for (const layer of ["upper", "work", "srv"]) rmSync(join(this.dir, h.name, layer), { recursive: true, force: true });
+    this.hosts[this.hosts.indexOf(h)] = { ...h, hostPublicKey: this.writeSeed(h) };
+    this.writeKnownHosts();
+    await this.powerOn(hostName, timeoutMs);
+  }
+
+  private async waitGone(h: LabHost): Promise<void> {
+    const old = this.nspawnPids.get(h.machine);
+    for (let waited = 0; old !== undefined && !processGone(old); waited += 100) {
+      if (waited > 10_000) throw new Error(`lab ${this.id}: host ${h.name} is still running: crash() it first`);
+      await sleep(100);
+    }
+  }
+
+  /** The files boot-host.sh puts into the host's root as it boots; returns its new public host key ("ssh-ed25519 AAAA..."). */
+  writeSeed(h: LabHost): string {
+    const seed = join(this.dir, h.name, "seed");
+    mkdirSync(seed, { recursive: true });
+    for (const f of ["ssh_host_ed25519_key", "ssh_host_ed25519_key.pub"]) rmSync(join(seed, f), { force: true });
+    must("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `root@${h.name}`, "-f", join(seed, "ssh_host_ed25519_key")]);
+    writeFileSync(join(seed, "hostname"), `${h.name}\n`);
+    writeFileSync(
+      join(seed, "hosts"),
+      ["127.0.0.1\tlocalhost", "::1\t\tlocalhost ip6-localhost ip6-loopback", "ff02::1\t\tip6-allnodes", "ff02::2\t\tip6-allrouters", ...this.hosts.map((o) => `${o.address}\t${o.name}`), ""].join("\n"),
+    );
+    writeFileSync(join(seed, "machine-id"), `${randomBytes(16).toString("hex")}\n`);
+    writeFileSync(join(seed, "authorized_keys"), readFileSync(`${this.sshKeyPath}.pub`, "utf8"));
+    writeFileSync(join(seed, "sshd_config"), "# lab: this host has an ed25519 host key only\nHostKey /etc/ssh/ssh_host_ed25519_key\n");
+    return readFileSync(join(seed, "ssh_host_ed25519_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
+  }
+
+  writeKnownHosts(): void {
+    writeFileSync(this.knownHostsPath, this.hosts.map((h) => `${h.name},${h.address} ${h.hostPublicKey}\n`).join(""));
   }
 
   /** Starts the host's container (tools/lab/boot-host.sh) on its overlay. */
@@ -619,29 +663,9 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
 
     // Keys: one client key for the lab, one host key per host (so known_hosts is exact).
     must("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", id, "-f", lab.sshKeyPath]);
-    const authorized = readFileSync(`${lab.sshKeyPath}.pub`, "utf8");
-    const etcHosts = [
-      "127.0.0.1\tlocalhost",
-      "::1\t\tlocalhost ip6-localhost ip6-loopback",
-      "ff02::1\t\tip6-allnodes",
-      "ff02::2\t\tip6-allrouters",
-      ...lab.hosts.map((h) => `${h.address}\t${h.name}`),
-      "",
-    ].join("\n");
-    const hosts = lab.hosts.map((h) => {
-      const seed = join(dir, h.name, "seed");
-      mkdirSync(seed, { recursive: true });
-      must("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `root@${h.name}`, "-f", join(seed, "ssh_host_ed25519_key")]);
-      const hostPublicKey = readFileSync(join(seed, "ssh_host_ed25519_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
-      writeFileSync(join(seed, "hostname"), `${h.name}\n`);
-      writeFileSync(join(seed, "hosts"), etcHosts);
-      writeFileSync(join(seed, "machine-id"), `${randomBytes(16).toString("hex")}\n`);
-      writeFileSync(join(seed, "authorized_keys"), authorized);
-      writeFileSync(join(seed, "sshd_config"), "# lab: this host has an ed25519 host key only\nHostKey /etc/ssh/ssh_host_ed25519_key\n");
-      return { ...h, hostPublicKey };
-    });
-    lab.hosts.splice(0, lab.hosts.length, ...hosts);
-    writeFileSync(lab.knownHostsPath, hosts.map((h) => `${h.name},${h.address} ${h.hostPublicKey}\n`).join(""));
+    lab.hosts.forEach((h, i) => (lab.hosts[i] = { ...h, hostPublicKey: lab.writeSeed(h) }));
+    lab.writeKnownHosts();
+    const hosts = lab.hosts;
     writeFileSync(
       lab.sshConfigPath,
       [

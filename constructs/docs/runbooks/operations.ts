@@ -1,4 +1,4 @@
-import type { ClusterPlan } from "../../plan";
+import { hostUnitAddresses, type ClusterPlan } from "../../plan";
 import { hostsWithRole } from "../../topology/topology";
 import { runnableBlock } from "./markdown";
 
@@ -16,9 +16,8 @@ export function operationsRunbook(plan: ClusterPlan, file: string): string {
   const minio = hostsWithRole(t, "minio");
   const media = hostsWithRole(t, "redis");
   const synapse = hostsWithRole(t, "synapse");
-  const unitsOf = (host: string) => plan.hosts.find((h) => h.host.name === host)!.units.map((u) => u.name);
-  const replaceAll = (host: string) => ["bundle", ...unitsOf(host)].map((u) => `-replace=terraform_data.${host.replaceAll("-", "_")}_${u}`).join(" ");
-  const target = (host: string) => ["bundle", ...unitsOf(host)].map((u) => `-target=terraform_data.${host.replaceAll("-", "_")}_${u}`).join(" ");
+  const replaceAll = (host: string) => hostUnitAddresses(plan, host).map((a) => `-replace=${a}`).join(" ");
+  const target = (host: string) => hostUnitAddresses(plan, host).map((a) => `-target=${a}`).join(" ");
   const sections: string[][] = [
     [
       "## Update",
