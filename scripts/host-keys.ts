@@ -3,18 +3,21 @@
  * file (onprem.known_hosts, default <name>.known_hosts beside the deployment file), which
  * the provisioners' connections check before they send anything.
  *
- *   npm run host-keys -- <deployment.yaml>
+ *   npm run host-keys -- <deployment.yaml> [--replaced <host>,...]
  *
  * Keys are read with ssh-keyscan: directly, or through the bastion (over an SSH connection
  * that checks the bastion's pinned key). Each host's fingerprint is printed as
  * `ssh-keygen -lf` prints it: compare it with the host's own, out of band (its console:
  * ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub). New keys are added; a pinned key is
  * never replaced: a host that now shows another key is reported as a possible impostor and
- * the command exits 1.
+ * the command exits 1. --replaced names hosts that are new machines in the old ones' places
+ * (a restore onto new hosts): their pinned keys give way to the keys they show now, printed
+ * as for a new host, to compare with their consoles.
  */
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { exitOnDeploymentError } from "../constructs/deployment/errors";
 import { hostKeyText, knownHostsName, knownHostsText, negotiatedKey, readKnownHostsFile, type HostKey } from "../constructs/deployment/known-hosts";
 import { loadDeploymentFile } from "../constructs/deployment/load";
@@ -102,12 +105,12 @@ function judge(t: Target, offered: readonly HostKey[], pinned: readonly HostKey[
   }
   const was = negotiatedKey(pinned) ?? pinned[0];
   console.log(
-    `${print} CHANGED: pinned ${fingerprint(t.name, was, tmp).split(" ")[1]}: possibly an impostor; the pinned key is kept. If the host was reinstalled, check its new fingerprint on its console, then delete its line from ${file} and run this again`,
+    `${print} CHANGED: pinned ${fingerprint(t.name, was, tmp).split(" ")[1]}: possibly an impostor; the pinned key is kept. If the host was reinstalled or replaced, check its new fingerprint on its console, then ${t.label === "bastion" ? `delete its line from ${file} and run this again` : `run this again with --replaced ${t.label}`}`,
   );
   return "changed";
 }
 
-function main(file: string): number {
+function main(file: string, replacedList: string | undefined): number {
   const d = exitOnDeploymentError(() => loadDeploymentFile(file));
   if (d.target !== "onprem") {
     console.error(`error: ${file}: target is ${d.target}; host keys are pinned for on-prem deployments only`);
@@ -121,9 +124,15 @@ function main(file: string): number {
   const hosts: Target[] = deployment.onprem.hosts
     .filter((h) => h.ssh.hostKey.kind !== "skipped")
     .map((h) => ({ label: h.name, name: knownHostsName(h.address, h.ssh.port), address: h.address, port: h.ssh.port }));
+  const replaced = new Set(replacedList?.split(",").map((n) => n.trim()).filter(Boolean));
+  const unknown = [...replaced].filter((n) => !hosts.some((t) => t.label === n));
+  if (replacedList !== undefined && (replaced.size === 0 || unknown.length > 0)) {
+    console.error(`error: --replaced ${JSON.stringify(replacedList)}: ${replaced.size === 0 ? "no host named" : `no host ${unknown.map((n) => `"${n}"`).join(", ")} with a pinned key in ${deployment.name}`}; its hosts: ${hosts.map((t) => t.label).join(", ")}`);
+    return 2;
+  }
   const knownHostsFile = deployment.onprem.knownHosts;
   const pinned = exitOnDeploymentError(() => readKnownHostsFile(knownHostsFile));
-  const pinnedOf = (t: Target) => pinned.keys.get(t.name) ?? [];
+  const pinnedOf = (t: Target) => (replaced.has(t.label) ? [] : (pinned.keys.get(t.name) ?? []));
   const added: { name: string; key: HostKey; comment: string }[] = [];
   const tmp = mkdtempSync(join(tmpdir(), "host-keys-"));
   try {
@@ -153,7 +162,10 @@ function main(file: string): number {
     }
     const verdicts = hosts.map((t) => judge(t, offered.get(t.name) ?? [], pinnedOf(t), tmp, added, knownHostsFile));
     if (added.length > 0) {
-      const next = `${pinned.text}${pinned.text && !pinned.text.endsWith("\n") ? "\n" : ""}${knownHostsText(added)}`;
+      // A replaced host's old line goes once its new key is read; unread, it stays.
+      const gone = new Set(added.map((a) => a.name).filter((name) => hosts.some((t) => t.name === name && replaced.has(t.label))));
+      const kept = pinned.text.split("\n").filter((line) => !line.trim().split(/\s+/)[0].split(",").some((name) => gone.has(name))).join("\n");
+      const next = `${kept}${kept && !kept.endsWith("\n") ? "\n" : ""}${knownHostsText(added)}`;
       writeFileSync(`${knownHostsFile}.tmp`, next, { mode: 0o644 });
       renameSync(`${knownHostsFile}.tmp`, knownHostsFile);
       console.log(`wrote ${added.length} new key(s) to ${knownHostsFile}`);
@@ -164,9 +176,17 @@ function main(file: string): number {
   }
 }
 
-const args = process.argv.slice(2);
-if (args.length !== 1 || args[0] === "--help" || args[0] === "-h") {
-  console.log("usage: npm run host-keys -- <deployment.yaml>");
-  process.exit(args.length === 1 ? 0 : 2);
+const USAGE = "usage: npm run host-keys -- <deployment.yaml> [--replaced <host>,...]";
+const cli = (() => {
+  try {
+    return parseArgs({ options: { replaced: { type: "string" }, help: { type: "boolean", short: "h" } }, allowPositionals: true });
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n${USAGE}`);
+    return process.exit(2);
+  }
+})();
+if (cli.values.help || cli.positionals.length !== 1) {
+  console.log(USAGE);
+  process.exit(cli.values.help ? 0 : 2);
 }
-process.exit(main(args[0]));
+process.exit(main(cli.positionals[0], cli.values.replaced));

@@ -1,12 +1,13 @@
 // Pinned SSH host keys: the known_hosts file beside the deployment, the key OpenTofu will be
 // shown, and the deployment file's explicit opt-out.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { negotiatedKey, parseKnownHosts } from "../constructs/deployment/known-hosts";
 import { parseDeployment } from "../constructs/deployment/load";
 import type { OnPremDeployment } from "../constructs/deployment/model";
-import { editedExample } from "./helpers/examples";
+import { copyOnPremExample } from "./helpers/example-copy";
+import { editedExample, runProjectScript } from "./helpers/examples";
 
 const ED25519 = { type: "ssh-ed25519", blob: "AAAAC3NzaC1lZDI1NTE5AAAAIA" };
 const ECDSA = { type: "ecdsa-sha2-nistp256", blob: "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAI" };
@@ -47,5 +48,19 @@ describe("a deployment's hosts get the key pinned for their address and SSH port
     const one = load(editedExample("onprem-small", (doc) => doc.setIn(["onprem", "hosts", 3, "insecure_skip_host_key_check"], true)));
     expect(one.onprem.hosts[3].ssh.hostKey).toEqual({ kind: "skipped" });
     expect(one.onprem.hosts[1].ssh.hostKey.kind).toBe("pinned");
+  });
+});
+
+describe("npm run host-keys --replaced", () => {
+  test.each([
+    ["a name that is no host", "db1,dbx", 'error: --replaced "db1,dbx": no host "dbx" with a pinned key in hostkeys-small; its hosts: synapse1, db1, db2, db3, lb1, lb2, obj1, obj2, obj3, obj4, turn1, turn2, rtc1, rtc2, mon1, backup1'],
+    ["an empty list", ",", 'error: --replaced ",": no host named; its hosts: synapse1, db1, db2, db3, lb1, lb2, obj1, obj2, obj3, obj4, turn1, turn2, rtc1, rtc2, mon1, backup1'],
+  ])("refuses %s in one line, before reading any key, and leaves the pinned keys as they were", (_what, list, message) => {
+    const dir = mkdtempSync(join(tmpdir(), "host-keys-"));
+    const file = copyOnPremExample("onprem-small", dir, "hostkeys-small");
+    const pinned = readFileSync(join(dir, "z3r0d3v-small.known_hosts"), "utf8");
+    const r = runProjectScript("host-keys.ts", [file, "--replaced", list], dir);
+    expect({ status: r.status, stderr: r.stderr.trim(), stdout: r.stdout }).toEqual({ status: 2, stderr: message, stdout: "" });
+    expect(readFileSync(join(dir, "z3r0d3v-small.known_hosts"), "utf8")).toBe(pinned);
   });
 });

@@ -137,6 +137,10 @@ describe("npm run docs -- <deployment> --out <dir>", () => {
       "restore-replicas on pg-b,pg-c",
       "restore-one-time-keys on pg-a",
       "restore-media on operator",
+      // Onto new hosts: their keys, the signing key before Synapse's unit, then the restore above.
+      "restore-new-host-keys on operator",
+      "restore-new-synapse-config on operator",
+      "restore-new-stop-database on pg-a,pg-b,pg-c",
     ]);
     // Installed by the playbook, Synapse starts again by its unit's re-run.
     expect(restore).toContain("8. Start Synapse on matrix-a, by running its unit (the playbook) again: `tofu apply -replace=terraform_data.matrix_a_synapse`");
@@ -145,6 +149,8 @@ describe("npm run docs -- <deployment> --out <dir>", () => {
     expect(blocks.get("restore-database")!.commands).toMatch(/^runuser -u postgres -- pgbackrest --stanza=acme-prod --delta .*restore\n/);
     expect(blocks.get("restore-one-time-keys")!.commands).toContain("TRUNCATE e2e_one_time_keys_json;");
     expect(blocks.get("restore-media")!.commands).toMatch(/^ssh vault-a sudo tar .* \| ssh matrix-a /);
+    expect(blocks.get("restore-new-host-keys")!.commands).toMatch(/^npm run host-keys -- \S+\.yaml --replaced pg-a,pg-b,pg-c,matrix-a\n$/);
+    expect(restore).toMatch(/npm run plan -- \S+\.yaml --replace pg-a,pg-b,pg-c,matrix-a\n +npm run apply -- \S*acme-prod\.plan\n/);
     // A paused Patroni would leave PostgreSQL running under the restore.
     expect(restore).not.toContain("pause");
   });

@@ -16,6 +16,12 @@ import { commonView, members } from "./view";
  */
 export const PATRONI_TIMING = { ttl: 20, loopWait: 10, retryTimeout: 5 } as const;
 
+/**
+ * A WAL segment goes to the backup server when it fills or after this long: what a restore
+ * from the backup server alone (the database hosts lost) can lose at most.
+ */
+export const ARCHIVE_TIMEOUT_MINUTES = 5;
+
 /** Patroni 3.0 with PostgreSQL 15 on the database hosts, etcd as its DCS. */
 export const renderPatroni: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
@@ -28,6 +34,7 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
     tls,
     backup,
     ...PATRONI_TIMING,
+    archiveTimeout: ARCHIVE_TIMEOUT_MINUTES * 60,
     synchronousMode: topology.database.synchronousMode,
     etcdHosts: members(topology, "etcd").map((m) => `${m.address}:${port("etcd.client")}`).join(","),
     // Synapse's pool through PgBouncer plus room for replication, backups and admins.

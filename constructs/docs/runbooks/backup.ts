@@ -1,7 +1,8 @@
 import type { ClusterPlan } from "../../plan";
 import { backupStanza, MEDIA_SNAPSHOT, PG_BIN_DIR, PG_DATA_DIR } from "../../roles/backup";
+import { ARCHIVE_TIMEOUT_MINUTES } from "../../roles/patroni";
 import { hostsWithRole } from "../../topology/topology";
-import { runnableBlock, table } from "./markdown";
+import { planFolder, runnableBlock, table } from "./markdown";
 
 /** Each backup timer's schedule, read from the units the backup server is given. */
 function schedules(plan: ClusterPlan): Map<string, string> {
@@ -19,7 +20,7 @@ function schedules(plan: ClusterPlan): Map<string, string> {
  * Runbook 6, backup and restore: what the backup server keeps, from where, how often and
  * for how long, and the complete restore, with this deployment's hosts and stanza.
  */
-export function backupRunbook(plan: ClusterPlan): string {
+export function backupRunbook(plan: ClusterPlan, file: string): string {
   const t = plan.topology;
   const [backup] = hostsWithRole(t, "backup");
   const db = hostsWithRole(t, "patroni");
@@ -61,6 +62,7 @@ export function backupRunbook(plan: ClusterPlan): string {
     ...restoreSteps(plan, { backup: backup.name, synapse: synapse.name, first: first.name, others: others.map((h) => h.name), stanza, media: modulePath("synapse-media"), config: modulePath("synapse-config") }).flatMap((step, i) => [`${i + 1}. ${step.text}`, "", ...(step.block ?? []).map((l) => `   ${l}`), ...(step.block ? [""] : [])]),
     `One object, or an earlier version of a file: on ${backup.name}, \`restic ... find <name>\` shows which snapshots hold it; \`MC_HOST_restore=http://<access key>:<secret key>@${entry}:9000 ${MEDIA_SNAPSHOT.restore} <object path> [<snapshot>]\` puts an object back into the bucket (with credentials that may write it: the backup server's may not).`,
     "",
+    ...newHostsSection(plan, file, { backup: backup.name, synapse: synapse.name, database: db.map((h) => h.name), config: modulePath("synapse-config") }),
   ].join("\n");
 }
 
@@ -136,5 +138,39 @@ function restoreSteps(plan: ClusterPlan, h: RestoreHosts): { text: string; block
           block: runnableBlock("restore-start-synapse", ["timeout 600 sh -c 'until systemctl start matrix-synapse.service; do sleep 5; done'"], { hosts: [h.synapse] }),
         }
       : { text: `Start Synapse on ${h.synapse}, by running its unit (the playbook) again: \`${reapply}\` from \`cdktf.out/stacks/${t.name}\`.` },
+  ];
+}
+
+/**
+ * The full restore onto new machines: the database hosts and the Synapse host lost, new ones
+ * in their places (same names and addresses). The lab runs it after wiping those hosts.
+ */
+function newHostsSection(plan: ClusterPlan, file: string, h: { backup: string; synapse: string; database: readonly string[]; config: string }): string[] {
+  const lost = [...h.database, h.synapse].join(",");
+  const stack = `cdktf.out/stacks/${plan.topology.name}`;
+  return [
+    "## Full restore onto new hosts",
+    "",
+    `When ${h.database.join(", ")} and ${h.synapse} are lost, disks and all, new machines with the same names and addresses take their places and ${h.backup} rebuilds them. What the old leader committed after its last WAL segment reached ${h.backup} is lost with it: at most the last ${ARCHIVE_TIMEOUT_MINUTES} minutes (PostgreSQL's \`archive_timeout\`), less on a busy server, whose segments fill sooner.`,
+    "",
+    `1. Pin the new machines' SSH keys in place of the old ones, and compare each fingerprint it prints with the machine's own (on its console). Your own ssh still knows the old keys: \`ssh-keygen -R <host>\` for each.`,
+    "",
+    ...runnableBlock("restore-new-host-keys", [`npm run host-keys -- ${file} --replaced ${lost}`], "operator").map((l) => `   ${l}`),
+    "",
+    `2. Before ${h.synapse}'s unit runs: the Synapse configuration from ${h.backup}, whose signing key keeps the server's identity (the unit makes a new key only where none is).`,
+    "",
+    ...runnableBlock("restore-new-synapse-config", [`ssh ${h.backup} sudo tar -C /srv/backup/synapse-config -c . | ssh ${h.synapse} "sudo install -d -m 0750 ${h.config} && sudo tar -C ${h.config} -x --no-same-owner"`], "operator").map((l) => `   ${l}`),
+    "",
+    `3. Provision the new machines whole: every unit of each, planned for approval. The database hosts start a new, empty cluster and Synapse starts on it; the next step replaces it with the backup. (Or from \`${stack}\`: \`tofu apply\` with a \`-replace\` of each unit, as 05-operations.md's host replacement shows.)`,
+    "",
+    "   ```sh",
+    `   npm run plan -- ${file} --replace ${lost}`,
+    `   npm run apply -- ${planFolder(file, plan.topology.name)}`,
+    "   ```",
+    "",
+    `4. The full restore above, from its step 1, except that step 2 only stops Patroni (the new cluster holds nothing of the old one's to archive):`,
+    "",
+    ...runnableBlock("restore-new-stop-database", ["systemctl stop patroni"], { hosts: h.database }).map((l) => `   ${l}`),
+    "",
   ];
 }

@@ -3,7 +3,7 @@ import { MDAD_CHECKED_AT } from "../../roles/synapse/mdad-variables";
 import { elementHostName } from "../../roles/synapse/element";
 import { FIRST_ADMIN } from "../../roles/synapse";
 import { POC_ROOT } from "../../roles/poc";
-import { posix } from "node:path";
+import { planFolder } from "./markdown";
 
 /**
  * What the cluster lab measured for a whole 16-host apply on this project's 2-core machine
@@ -25,7 +25,7 @@ export function deploymentRunbook(plan: ClusterPlan, file: string): string {
     ...(roles.has("monitoring") ? ["--grafana-deb grafana.deb"] : []),
     ...(t.synapseInstall === "native" && roles.has("synapse") ? ["--element-web element-web.tar.gz"] : []),
   ];
-  const planDir = posix.join(posix.dirname(file), `${t.name}.plan`);
+  const planDir = planFolder(file, t.name);
   const stack = `cdktf.out/stacks/${t.name}`;
   // The HA cluster serves Element on its own name over TLS; the proof of concept on the host's.
   const url = roles.has("poc") ? `${t.web.scheme}://${t.domain ?? t.hosts[0].address}/` : `https://${elementHostName(t.domain ?? "")}/`;

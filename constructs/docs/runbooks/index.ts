@@ -30,7 +30,7 @@ export function runbookFiles(plan: ClusterPlan, file: DeploymentSource): Runbook
     { name: "03-configuration.md", title: "Configuration guide: the deployment file field by field, and the Synapse host's files as installed", content: configurationRunbook(plan, file) },
     { name: "04-deployment.md", title: "Deployment procedure: the commands in order, from the PKI to the first login", content: deploymentRunbook(plan, file.path) },
     { name: "05-operations.md", title: "Operations and updates: updates, scaling workers, certificates and secrets, switchover, replacing a host", content: operationsRunbook(plan, file.path) },
-    { name: "06-backup-restore.md", title: "Backup and restore: what is kept, from where, how often, and the full restore", content: backupRunbook(plan) },
+    { name: "06-backup-restore.md", title: "Backup and restore: what is kept, from where, how often, and the full restore", content: backupRunbook(plan, file.path) },
   ];
   const index = [
     `# ${plan.topology.name}: runbooks`,

@@ -1,3 +1,8 @@
+import { posix } from "node:path";
+
+/** Where `npm run plan` writes a deployment's plan by default: <name>.plan beside its file (as the runbooks name it). */
+export const planFolder = (file: string, name: string): string => posix.join(posix.dirname(file), `${name}.plan`);
+
 /** A Markdown table; a cell's pipes are escaped and its line breaks become <br>. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", "<br>");

@@ -1,6 +1,6 @@
 import { hostUnitAddresses, type ClusterPlan } from "../../plan";
 import { hostsWithRole } from "../../topology/topology";
-import { runnableBlock } from "./markdown";
+import { planFolder, runnableBlock } from "./markdown";
 
 const names = (hosts: readonly { name: string }[]) => hosts.map((h) => h.name).join(", ");
 
@@ -61,7 +61,7 @@ export function operationsRunbook(plan: ClusterPlan, file: string): string {
     sections.push([
       "## Replace a host",
       "",
-      `Give the new machine the same name and address, pin its new SSH key (\`npm run host-keys -- ${file}\` reports it as changed: check its fingerprint, delete its old line, run it again), then re-run all its units from \`${stack}\`. For ${host}, for example:`,
+      `Give the new machine the same name and address, pin its new SSH key with \`npm run host-keys -- ${file} --replaced ${host}\` (compare the fingerprint it prints with the machine's own, on its console), then re-run all its units: \`npm run plan -- ${file} --replace ${host}\`, approve, \`npm run apply -- ${planFolder(file, t.name)}\`; or from \`${stack}\`, for ${host}:`,
       "",
       "```sh",
       `tofu apply ${replaceAll(host)}`,
