@@ -14,7 +14,7 @@ import { loadDeploymentFile } from "../constructs/deployment/load";
 import type { OnPremDeployment } from "../constructs/deployment/model";
 import { buildTopology } from "../constructs/topology/resolve";
 import { issuePki } from "../constructs/pki/issue";
-import { planCluster } from "../constructs/plan";
+import { hostUnitAddresses, planCluster } from "../constructs/plan";
 import { MEDIA_BUCKET, minioDrivePaths } from "../constructs/roles/minio";
 import { FIRST_ADMIN } from "../constructs/roles/synapse";
 import { SYNAPSE_VERSION } from "../constructs/roles/synapse/wheelhouse";
@@ -101,6 +101,16 @@ async function adminLogin(): Promise<string> {
   return (JSON.parse(login.stdout) as { access_token: string }).access_token;
 }
 
+/** Synapse's, Patroni's and HAProxy's last words, for a failed apply's message. */
+async function databasePathState(): Promise<string> {
+  const state = await Promise.all([
+    theLab().exec("synapse1", "journalctl -u matrix-synapse.service -n 40 --no-pager -o cat"),
+    theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list; journalctl -u patroni.service -n 20 --no-pager -o cat"),
+    theLab().exec("lb1", "journalctl -u haproxy.service -n 20 --no-pager -o cat"),
+  ]);
+  return `--- synapse1, db1, lb1:\n${state.map((r) => r.output).join("\n---\n")}`;
+}
+
 beforeAll(async () => {
   checkLabPrerequisites();
   releaseTurn = await takeBigLabTurn();
@@ -129,7 +139,7 @@ beforeAll(async () => {
   await theLab().exec("obj2", "install -d /srv/minio/disk3");
   const apply = await tofu(stackDir, "apply", "-auto-approve");
   applyOutput = apply.output;
-  if (apply.status !== 0) throw new Error(applyFailure(apply.output));
+  if (apply.status !== 0) throw new Error(`${applyFailure(apply.output)}\n${await databasePathState()}`);
   console.log(`lab cluster: ${LAB_HOSTS.length} hosts, lab + bundle + apply in ${((Date.now() - started) / 1000).toFixed(0)} s; memory ${theLab().memory().reduce((s, m) => s + m.pssKiB, 0) >> 10} MiB`);
 }, 2_400_000);
 
@@ -609,49 +619,77 @@ test("another sync worker re-provisions only the Synapse host (and Prometheus's 
   expect((await signingKey()).stdout).toBe(keyBefore);
 });
 
-test("the runbook's full restore, run as written: the cluster comes back from the backup server with every acknowledged message, and clients read them and the media", async () => {
-  const file = labDeployment(theLab().sshKeyPath, bundlePath, LAB_WORKERS.sync + 1);
-  const blocks = runbookBlocks(file);
+/** A client-server API call through the VIP (curl in the control namespace): the HTTP status and the JSON answer ({} if none). */
+async function matrixApi(method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const curl = `curl -sS --cacert ${join(pkiDir, "ca.crt")} --resolve ${DOMAIN}:443:${VIP} --max-time 20`;
-  const api = async (method: string, path: string, token?: string, body?: unknown) => {
-    const r = await theLab().runInControl("sh", ["-c", `${curl} -X ${method} ${token ? `-H 'Authorization: Bearer ${token}'` : ""} ${body === undefined ? "" : "-d @-"} -w '\\n%{http_code}' 'https://${DOMAIN}${path}'`], { input: body === undefined ? "" : JSON.stringify(body) });
-    const lines = r.stdout.trim().split("\n");
-    const status = Number(lines.at(-1));
-    const parsed = (() => {
-      try {
-        return JSON.parse(lines.slice(0, -1).join("\n")) as Record<string, unknown>;
-      } catch {
-        return {};
-      }
-    })();
-    return { status, json: parsed };
-  };
-  const login = () => api("POST", "/_matrix/client/v3/login", undefined, { type: "m.login.password", identifier: { type: "m.id.user", user: FIRST_ADMIN }, password: secret("admin_password") });
-  const token = (await login()).json.access_token as string;
-  const room = (await api("POST", "/_matrix/client/v3/createRoom", token, { name: "before the restore" })).json.room_id as string;
-  // Messages acknowledged (an event id returned) up to the moment the restore begins. Like
-  // a client, a sender rate-limited (429) waits as long as Synapse asks, then sends again.
+  const r = await theLab().runInControl("sh", ["-c", `${curl} -X ${method} ${token ? `-H 'Authorization: Bearer ${token}'` : ""} ${body === undefined ? "" : "-d @-"} -w '\\n%{http_code}' 'https://${DOMAIN}${path}'`], { input: body === undefined ? "" : JSON.stringify(body) });
+  const lines = r.stdout.trim().split("\n");
+  const status = Number(lines.at(-1));
+  try {
+    return { status, json: JSON.parse(lines.slice(0, -1).join("\n")) as Record<string, unknown> };
+  } catch {
+    return { status, json: {} };
+  }
+}
+
+const firstAdminLogin = () => matrixApi("POST", "/_matrix/client/v3/login", undefined, { type: "m.login.password", identifier: { type: "m.id.user", user: FIRST_ADMIN }, password: secret("admin_password") });
+
+/**
+ * Sends `count` messages to the room, each acknowledged (an event id returned) before the
+ * next; like a client, a sender rate-limited (429) waits as long as Synapse asks, then sends
+ * again. Returns each event id with when it was acknowledged.
+ */
+async function sendAcknowledged(token: string, room: string, label: string, count: number): Promise<{ id: string; at: number }[]> {
   const acknowledged: { id: string; at: number }[] = [];
-  for (let i = 0; i < 15; i++) {
+  for (let i = 0; i < count; i++) {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const sent = await api("PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.message/restore-${i}`, token, { msgtype: "m.text", body: `before the restore ${i}` });
+      const sent = await matrixApi("PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.message/${label}-${i}`, token, { msgtype: "m.text", body: `${label} ${i}` });
       if (sent.status === 200) {
         acknowledged.push({ id: sent.json.event_id as string, at: Date.now() });
         break;
       }
-      if (sent.status !== 429) throw new Error(`sending message ${i}: HTTP ${sent.status} ${JSON.stringify(sent.json)}`);
+      if (sent.status !== 429) throw new Error(`sending message ${label} ${i}: HTTP ${sent.status} ${JSON.stringify(sent.json)}`);
       await new Promise((r) => setTimeout(r, Math.min(Number(sent.json.retry_after_ms ?? 1000), 10_000)));
     }
   }
-  expect(acknowledged).toHaveLength(15);
+  expect(acknowledged).toHaveLength(count);
+  return acknowledged;
+}
 
-  const started = Date.now();
-  const leader = (JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout) as { Member: string; Role: string }[]).find((m) => m.Role === "Leader")!.Member;
-  for (const [id, block] of blocks) {
-    if (!id.startsWith("restore-")) continue;
-    // The step's own words: the leader last.
-    const hosts = block.on === "operator" ? ["operator"] : id === "restore-stop-database" ? [...block.on.filter((h) => h !== leader), leader] : block.on;
-    for (const host of hosts) {
+/** After a restore: a client logs in through the VIP and reads the room; which of the acknowledged messages came back, RTO and RPO. */
+async function readBackAfterRestore(room: string, acknowledged: readonly { id: string; at: number }[], started: number) {
+  const again = await eventually("a login through the VIP after the restore", firstAdminLogin, (r) => r.status === 200, 300);
+  const token = again.json.access_token as string;
+  const messages = await eventually("the room's messages", () => matrixApi("GET", `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/messages?dir=b&limit=100`, token), (r) => r.status === 200, 60);
+  const rto = (Date.now() - started) / 1000;
+  const stored = new Set(((messages.json.chunk ?? []) as { event_id: string }[]).map((e) => e.event_id));
+  const newest = [...acknowledged].reverse().find((m) => stored.has(m.id));
+  return {
+    token,
+    rto,
+    lost: acknowledged.filter((m) => !stored.has(m.id)),
+    rpo: newest ? `${((acknowledged.at(-1)!.at - newest.at) / 1000).toFixed(1)} s` : "everything lost",
+    back: acknowledged.filter((m) => stored.has(m.id)).length,
+  };
+}
+
+/** The media the session uploaded, downloaded through the VIP: its sha256. */
+async function sessionMediaSha256(token: string): Promise<string> {
+  const mediaId = theSession().media.mxc.split("/").pop()!;
+  const curl = `curl -sS -f --cacert ${join(pkiDir, "ca.crt")} --resolve ${DOMAIN}:443:${VIP} --max-time 20`;
+  return (await theLab().runInControl("sh", ["-c", `${curl} -H 'Authorization: Bearer ${token}' https://${DOMAIN}/_matrix/client/v1/media/download/${DOMAIN}/${mediaId} | sha256sum | cut -d' ' -f1`])).stdout.trim();
+}
+
+/** The database tier whole again: db1 leading two running replicas. */
+const dbTierLedByDb1 = () =>
+  eventually("db1 leading two running replicas", async () => JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout || "[]") as { Member: string; Role: string; State: string }[], (m) => m.length === 3 && m.every((x) => ["running", "streaming"].includes(x.State)) && m.find((x) => x.Role === "Leader")?.Member === "db1", 180);
+
+/** Runs the runbook's blocks in order, each on the hosts it names (`order` may reorder a block's hosts); throws with the host's journal on the first failure. */
+async function runRestoreBlocks(blocks: ReturnType<typeof runbookBlocks>, ids: readonly string[], started: number, order: (id: string, hosts: readonly string[]) => readonly string[] = (_id, hosts) => hosts): Promise<void> {
+  for (const id of ids) {
+    const block = blocks.get(id);
+    if (!block) throw new Error(`the runbook has no block ${id}`);
+    for (const host of block.on === "operator" ? ["operator"] : order(id, block.on)) {
       const r = host === "operator" ? await runOperatorBlock(theLab(), blocks, id, { timeoutMs: 600_000 }) : await runRunbookBlock(theLab(), host, blocks, id, { timeoutMs: 900_000 });
       if (r.status !== 0) {
         const journal = host === "operator" ? "" : (await theLab().exec(host, "journalctl --since -3min -n 60 --no-pager -o short-monotonic")).stdout;
@@ -659,23 +697,29 @@ test("the runbook's full restore, run as written: the cluster comes back from th
       }
     }
   }
-  // Back: a client logs in and reads the room's messages through the VIP.
-  const again = await eventually("a login through the VIP after the restore", login, (r) => r.status === 200, 300);
-  const after = again.json.access_token as string;
-  const messages = await eventually("the room's messages", () => api("GET", `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/messages?dir=b&limit=100`, after), (r) => r.status === 200, 60);
-  const rto = (Date.now() - started) / 1000;
-  const stored = new Set(((messages.json.chunk ?? []) as { event_id: string }[]).map((e) => e.event_id));
-  const lost = acknowledged.filter((m) => !stored.has(m.id));
-  const newest = [...acknowledged].reverse().find((m) => stored.has(m.id));
-  console.log(`lab cluster: full restore by the runbook: RTO ${rto.toFixed(0)} s (Synapse stopped to a client reading the room again); RPO ${newest ? `${((acknowledged.at(-1)!.at - newest.at) / 1000).toFixed(1)} s` : "everything lost"} (${acknowledged.length - lost.length} of ${acknowledged.length} acknowledged messages back)`);
-  expect(lost).toEqual([]);
+}
+
+/** The full restore's blocks after its stop steps, in the runbook's order. */
+const RESTORE_FROM_BACKUP = ["restore-forget-cluster", "restore-database", "restore-replicas", "restore-one-time-keys", "restore-media", "restore-start-synapse"] as const;
+
+test("the runbook's full restore, run as written: the cluster comes back from the backup server with every acknowledged message, and clients read them and the media", async () => {
+  const file = labDeployment(theLab().sshKeyPath, bundlePath, LAB_WORKERS.sync + 1);
+  const blocks = runbookBlocks(file);
+  const token = (await firstAdminLogin()).json.access_token as string;
+  const room = (await matrixApi("POST", "/_matrix/client/v3/createRoom", token, { name: "before the restore" })).json.room_id as string;
+  // Messages acknowledged up to the moment the restore begins.
+  const acknowledged = await sendAcknowledged(token, room, "restore", 15);
+
+  const started = Date.now();
+  const leader = (JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout) as { Member: string; Role: string }[]).find((m) => m.Role === "Leader")!.Member;
+  // The step's own words: the leader last.
+  await runRestoreBlocks(blocks, ["restore-stop-synapse", "restore-stop-database", ...RESTORE_FROM_BACKUP], started, (id, hosts) => (id === "restore-stop-database" ? [...hosts.filter((h) => h !== leader), leader] : hosts));
+  const back = await readBackAfterRestore(room, acknowledged, started);
+  console.log(`lab cluster: full restore by the runbook: RTO ${back.rto.toFixed(0)} s (Synapse stopped to a client reading the room again); RPO ${back.rpo} (${back.back} of ${acknowledged.length} acknowledged messages back)`);
+  expect(back.lost).toEqual([]);
   // The media too, byte for byte.
-  const mediaId = theSession().media.mxc.split("/").pop()!;
-  const download = await theLab().runInControl("sh", ["-c", `${curl} -f -H 'Authorization: Bearer ${after}' https://${DOMAIN}/_matrix/client/v1/media/download/${DOMAIN}/${mediaId} | sha256sum | cut -d' ' -f1`]);
-  expect(download.stdout.trim()).toBe(theSession().media.sha256);
-  // The database tier whole again: a leader and two replicas following it.
-  const members = await eventually("db1 leading two running replicas", async () => JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout || "[]") as { Member: string; Role: string; State: string }[], (m) => m.length === 3 && m.every((x) => ["running", "streaming"].includes(x.State)) && m.find((x) => x.Role === "Leader")?.Member === "db1", 180);
-  expect(members.map((m) => m.Member).sort()).toEqual(["db1", "db2", "db3"]);
+  expect(await sessionMediaSha256(back.token)).toBe(theSession().media.sha256);
+  expect((await dbTierLedByDb1()).map((m) => m.Member).sort()).toEqual(["db1", "db2", "db3"]);
 }, 1_800_000);
 
 /**
@@ -907,3 +951,64 @@ describe("faults with clients sending and syncing through the VIP", () => {
     });
   }, 1_800_000);
 });
+
+/**
+ * The runbook's "Full restore onto new hosts": the database hosts and the Synapse host lose
+ * power together and come back as new machines (empty disks, new SSH host keys, same names
+ * and addresses). Its blocks run as written; its provisioning step runs as its `npm run plan
+ * --replace` plans it (the same addresses, constructs/plan.ts's hostUnitAddresses), applied
+ * to the lab's stack, which has its own state and source-built providers.
+ */
+test("the runbook's full restore onto new hosts: the database hosts and the Synapse host replaced by empty machines with new SSH keys come back from the backup server; clients read their room, messages and media", async () => {
+  const file = labDeployment(theLab().sshKeyPath, bundlePath, LAB_WORKERS.sync + 1);
+  const blocks = runbookBlocks(file);
+  const plan = planCluster(buildTopology(loadDeploymentFile(file)));
+  const lost = ["db1", "db2", "db3", "synapse1"];
+  const token = (await firstAdminLogin()).json.access_token as string;
+  const room = (await matrixApi("POST", "/_matrix/client/v3/createRoom", token, { name: "before the new hosts" })).json.room_id as string;
+  // Archived: as after archive_timeout, the leader's WAL up to here is on the backup server.
+  const archived = await sendAcknowledged(token, room, "archived", 10);
+  const leader = (JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout) as { Member: string; Role: string }[]).find((m) => m.Role === "Leader")!.Member;
+  expect((await theLab().exec(leader, "runuser -u postgres -- pgbackrest --stanza=lab-all check")).status).toBe(0);
+  // Not archived yet when the power goes: these may be lost (the RPO printed).
+  const recent = await sendAcknowledged(token, room, "recent", 5);
+  const signingKey = async () => (await theLab().exec("synapse1", `sha256sum < /matrix/synapse/config/${DOMAIN}.signing.key`)).stdout;
+  const keyBefore = await signingKey();
+  const oldKeys = new Map(lost.map((h) => [h, theLab().host(h).hostPublicKey]));
+
+  const started = Date.now();
+  for (const h of lost) theLab().crash(h);
+  for (const h of lost) await theLab().replaceMachine(h);
+  console.log(`lab cluster: ${lost.join(", ")} replaced by new machines in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+  // 1. Their new keys pinned in place of the old ones.
+  await runRestoreBlocks(blocks, ["restore-new-host-keys"], started);
+  const pinned = readFileSync(join(tmp.dir, "lab.known_hosts"), "utf8");
+  for (const h of lost) {
+    expect(pinned).toContain(`${addressOf(h)} ${theLab().host(h).hostPublicKey}`);
+    expect(pinned).not.toContain(oldKeys.get(h)!);
+  }
+  // 2. The Synapse configuration and signing key, before Synapse's unit.
+  await runRestoreBlocks(blocks, ["restore-new-synapse-config"], started);
+  // 3. Every unit of each new machine.
+  const dir = await synthAndInit(file, "stack-new-hosts");
+  const units = new Set(Object.keys((JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")) as { resource: { terraform_data: object } }).resource.terraform_data).map((id) => `terraform_data.${id}`));
+  const replace = lost.flatMap((h) => hostUnitAddresses(plan, h)).filter((a) => units.has(a));
+  const provisioned = Date.now();
+  const apply = await tofu(dir, "apply", "-auto-approve", ...replace.map((a) => `-replace=${a}`));
+  if (apply.status !== 0) throw new Error(`${applyFailure(apply.output)}\n${await databasePathState()}`);
+  console.log(`lab cluster: the new machines' ${replace.length} units applied in ${((Date.now() - provisioned) / 1000).toFixed(0)} s (${/Apply complete! .*/.exec(apply.output)?.[0]})`);
+  expect((await signingKey())).toBe(keyBefore);
+  // 4. The full restore, its step 2 only stopping Patroni.
+  await runRestoreBlocks(blocks, ["restore-stop-synapse", "restore-new-stop-database", ...RESTORE_FROM_BACKUP], started);
+
+  const back = await readBackAfterRestore(room, [...archived, ...recent], started);
+  console.log(`lab cluster: full restore onto new hosts by the runbook: RTO ${back.rto.toFixed(0)} s (power loss to a client reading the room again); RPO ${back.rpo} (${back.back} of ${archived.length + recent.length} acknowledged messages back: every archived one ${archived.every((m) => !back.lost.includes(m)) ? "included" : "NOT included"})`);
+  expect(back.lost.filter((m) => archived.includes(m))).toEqual([]);
+  expect(await sessionMediaSha256(back.token)).toBe(theSession().media.sha256);
+  expect(await signingKey()).toBe(keyBefore);
+  expect((await dbTierLedByDb1()).map((m) => m.Member).sort()).toEqual(["db1", "db2", "db3"]);
+  // The new machines carry on as the old: a message sent now is served and archived.
+  await sendAcknowledged(back.token, room, "after", 1);
+  expect((await theLab().exec("db1", "runuser -u postgres -- pgbackrest --stanza=lab-all check")).status).toBe(0);
+}, 3_600_000);
