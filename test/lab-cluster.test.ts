@@ -16,6 +16,7 @@ import { buildTopology } from "../constructs/topology/resolve";
 import { issuePki } from "../constructs/pki/issue";
 import { hostUnitAddresses, planCluster } from "../constructs/plan";
 import { MEDIA_BUCKET, minioDrivePaths } from "../constructs/roles/minio";
+import { PATRONI_TIMING } from "../constructs/roles/patroni";
 import { FIRST_ADMIN } from "../constructs/roles/synapse";
 import { SYNAPSE_VERSION } from "../constructs/roles/synapse/wheelhouse";
 import { SYNAPSE_MAIN, synapseWorkerPlan } from "../constructs/topology/workers";
@@ -101,14 +102,17 @@ async function adminLogin(): Promise<string> {
   return (JSON.parse(login.stdout) as { access_token: string }).access_token;
 }
 
-/** Synapse's, Patroni's and HAProxy's last words, for a failed apply's message. */
+/** Synapse's last words, each database host's Patroni from its start (how the cluster was bootstrapped) and HAProxy's, for a failed apply's message. */
 async function databasePathState(): Promise<string> {
+  const patroni = "journalctl -u patroni.service --no-pager -o short-precise | grep -E 'INFO|WARN|ERROR|FATAL' | grep -v 'no action' | head -40";
   const state = await Promise.all([
     theLab().exec("synapse1", "journalctl -u matrix-synapse.service -n 40 --no-pager -o cat"),
-    theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list; journalctl -u patroni.service -n 20 --no-pager -o cat"),
-    theLab().exec("lb1", "journalctl -u haproxy.service -n 20 --no-pager -o cat"),
+    theLab().exec("db1", `patronictl -c /etc/patroni/config.yml list; ${patroni}`),
+    theLab().exec("db2", patroni),
+    theLab().exec("db3", patroni),
+    theLab().exec("lb1", "journalctl -u haproxy.service -n 20 --no-pager -o cat | grep -v 'Connect from'"),
   ]);
-  return `--- synapse1, db1, lb1:\n${state.map((r) => r.output).join("\n---\n")}`;
+  return `--- synapse1, db1, db2, db3, lb1:\n${state.map((r) => r.output).join("\n---\n")}`;
 }
 
 beforeAll(async () => {
@@ -782,14 +786,17 @@ describe("faults with clients sending and syncing through the VIP", () => {
   const wholeDatabaseTier = () => eventually("a leader and two replicas replaying its WAL", patroniList, (m) => m.length === 3 && m.filter((x) => x.Role === "Leader").length === 1 && m.every((x) => ["running", "streaming"].includes(x.State) && (x.Role === "Leader" || "Lag in MB" in x)), 300);
 
   /**
-   * Runs the load `runs` times with the fault caused after 10 s; `cause` returns what undoes
-   * it, run after the load (and after the checks, if they fail).
+   * Runs the load `runs` times with the fault caused 10 s in, plus a random part of one
+   * Patroni loop: a real fault comes at no particular moment of the cluster's cycles (with a
+   * fixed offset, three probed power losses of the leader each came 5 s after its key's
+   * renewal, so the key outlived the host by 15 s each time). `cause` returns what undoes it, run after the load (and after
+   * the checks, if they fail).
    */
   async function underFault(fault: string, seconds: number, cause: () => Promise<() => Promise<void>>, afterEach: () => Promise<void> = async () => undefined): Promise<void> {
     for (let i = 0; i < runs; i++) {
       let undo: () => Promise<void> = async () => undefined;
       try {
-        const run = await underLoad(theLab(), { base: `https://${DOMAIN}`, entry: VIP, caFile: join(pkiDir, "ca.crt"), adminToken, workDir: tmp.dir, seconds, users: 3, faultAfter: 10 }, async () => {
+        const run = await underLoad(theLab(), { base: `https://${DOMAIN}`, entry: VIP, caFile: join(pkiDir, "ca.crt"), adminToken, workDir: tmp.dir, seconds, users: 3, faultAfter: 10 + Math.random() * PATRONI_TIMING.loopWait }, async () => {
           undo = await cause();
         });
         figures.push(faultFigures(fault, run));
