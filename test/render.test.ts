@@ -71,6 +71,18 @@ describe("facts the configs must get right", () => {
     expect(activate).toMatch(/edit-config --force --quiet \\\n\s+-s ttl=20 -s loop_wait=10 -s retry_timeout=5 /);
   });
 
+  test("Patroni starts from its activation only, not when dpkg installs it: a restart in mid-bootstrap leaves a leader without Synapse's database", () => {
+    const unit = db1.find((u) => u.name === "patroni")!;
+    const dropIn = fileOf(db1, "/etc/systemd/system/patroni.service.d/activation.conf");
+    const marker = /^ConditionPathExists=(\S+)$/m.exec(dropIn)?.[1];
+    expect(marker).toMatch(/^\/var\/lib\//);
+    // Files go in before packages, so the package's own start finds the condition unmet.
+    expect(unit.packages).toContain("patroni");
+    const activate = unit.activate;
+    expect(activate.indexOf(`touch ${marker}`)).toBeGreaterThan(-1);
+    expect(activate.indexOf(`touch ${marker}`)).toBeLessThan(activate.indexOf("systemctl restart patroni.service"));
+  });
+
   test("the Synapse database is created UTF8 with C collation from template0", () => {
     expect(parseYaml(fileOf(db1, "/etc/patroni/config.yml")).bootstrap.post_bootstrap).toBe("/etc/patroni/post-bootstrap.sh");
     expect(fileOf(db1, "/etc/patroni/post-bootstrap.sh")).toContain('createdb --maintenance-db="$1" --encoding=UTF8 --locale=C --template=template0 --owner=synapse synapse');

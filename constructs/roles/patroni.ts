@@ -22,6 +22,9 @@ export const PATRONI_TIMING = { ttl: 20, loopWait: 10, retryTimeout: 5 } as cons
  */
 export const ARCHIVE_TIMEOUT_MINUTES = 5;
 
+/** Made by the role's activation: until it exists, Patroni's unit does not start (activation.conf). */
+export const PATRONI_ACTIVATED = "/var/lib/matrix-platform/patroni.activated";
+
 /** Patroni 3.0 with PostgreSQL 15 on the database hosts, etcd as its DCS. */
 export const renderPatroni: RoleRenderer = ({ topology, host }) => {
   const view = commonView(topology, host);
@@ -71,10 +74,12 @@ export const renderPatroni: RoleRenderer = ({ topology, host }) => {
       { path: "/etc/patroni/post-bootstrap.sh", content: renderTemplate("patroni/post-bootstrap.sh.mustache", view), mode: "0755" },
       // Before the package: Debian must not create and start its own cluster; Patroni owns PostgreSQL.
       { path: "/etc/postgresql-common/createcluster.conf", content: "# Patroni creates and runs the cluster.\ncreate_main_cluster = false\n", mode: "0644" },
+      // Before the package too: Debian's patroni starts itself on installation.
+      { path: "/etc/systemd/system/patroni.service.d/activation.conf", content: renderTemplate("patroni/activation.conf.mustache", { marker: PATRONI_ACTIVATED }), mode: "0644" },
       ...(backup ? [backup.file] : []),
       ...etcdLeaderAway,
     ],
-    activate: renderTemplate("patroni/activate.sh.mustache", { ...view, tls, backup, etcdHere, ...PATRONI_TIMING }),
+    activate: renderTemplate("patroni/activate.sh.mustache", { ...view, tls, backup, etcdHere, activated: PATRONI_ACTIVATED, ...PATRONI_TIMING }),
     pki: [...tls.pki, ...(backup?.pki ?? [])],
     packages: ["patroni", "postgresql-15", "postgresql-client-15", "prometheus-postgres-exporter", ...(backup ? ["pgbackrest"] : [])],
   };
