@@ -709,7 +709,7 @@ const RESTORE_FROM_BACKUP = ["restore-forget-cluster", "restore-database", "rest
 test("the runbook's full restore, run as written: the cluster comes back from the backup server with every acknowledged message, and clients read them and the media", async () => {
   const file = labDeployment(theLab().sshKeyPath, bundlePath, LAB_WORKERS.sync + 1);
   const blocks = runbookBlocks(file);
-  const token = (await firstAdminLogin()).json.access_token as string;
+  const token = await adminLogin();
   const room = (await matrixApi("POST", "/_matrix/client/v3/createRoom", token, { name: "before the restore" })).json.room_id as string;
   // Messages acknowledged up to the moment the restore begins.
   const acknowledged = await sendAcknowledged(token, room, "restore", 15);
@@ -971,7 +971,7 @@ test("the runbook's full restore onto new hosts: the database hosts and the Syna
   const blocks = runbookBlocks(file);
   const plan = planCluster(buildTopology(loadDeploymentFile(file)));
   const lost = ["db1", "db2", "db3", "synapse1"];
-  const token = (await firstAdminLogin()).json.access_token as string;
+  const token = await adminLogin();
   const room = (await matrixApi("POST", "/_matrix/client/v3/createRoom", token, { name: "before the new hosts" })).json.room_id as string;
   // Archived: as after archive_timeout, the leader's WAL up to here is on the backup server.
   const archived = await sendAcknowledged(token, room, "archived", 10);
