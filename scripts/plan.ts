@@ -26,8 +26,8 @@ import { parseArgs } from "node:util";
 import { costEstimateMarkdown, estimateAwsCost, type AwsStackJson } from "../targets/aws/cost-estimate";
 import { PLAN_FILE, PLAN_RECORD, type PlanRecord } from "./lib/plan-record";
 import { summarizePlan, type PlanJson } from "./lib/plan-summary";
+import { replaceAddresses } from "./lib/replace-addresses";
 import { synthesizeDeployment } from "./lib/synthesize";
-import { hostUnitAddresses } from "../constructs/plan";
 import { missingProviders, tofuEnv } from "./lib/tofu-env";
 
 const ROOT = join(__dirname, "..");
@@ -103,6 +103,5 @@ function replaceFlags(list: string): string[] {
     console.error(`error: --replace ${JSON.stringify(list)}: ${problem}${deployment.target === "onprem" ? `; its hosts: ${hosts.join(", ")}` : ""}`);
     process.exit(2);
   }
-  const inStack = new Set(Object.keys((JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as { resource?: { terraform_data?: object } }).resource?.terraform_data ?? {}).map((id) => `terraform_data.${id}`));
-  return names.flatMap((n) => hostUnitAddresses(cluster, n).filter((a) => inStack.has(a)).map((a) => `-replace=${a}`));
+  return names.flatMap((n) => replaceAddresses(cluster, stackDir, n).map((a) => `-replace=${a}`));
 }

@@ -14,7 +14,7 @@ import { loadDeploymentFile } from "../constructs/deployment/load";
 import type { OnPremDeployment } from "../constructs/deployment/model";
 import { buildTopology } from "../constructs/topology/resolve";
 import { issuePki } from "../constructs/pki/issue";
-import { hostUnitAddresses, planCluster } from "../constructs/plan";
+import { planCluster } from "../constructs/plan";
 import { MEDIA_BUCKET, minioDrivePaths } from "../constructs/roles/minio";
 import { PATRONI_TIMING } from "../constructs/roles/patroni";
 import { FIRST_ADMIN } from "../constructs/roles/synapse";
@@ -29,6 +29,7 @@ import { runbookBlocks, runOperatorBlock, runRunbookBlock } from "./helpers/runb
 import { ROOT, TSX_LOADER } from "./helpers/examples";
 import { PLAN_FILE, PLAN_RECORD, type PlanRecord } from "../scripts/lib/plan-record";
 import { summarizePlan, type PlanJson } from "../scripts/lib/plan-summary";
+import { replaceAddresses } from "../scripts/lib/replace-addresses";
 import { provisionerResources } from "./helpers/synth";
 import { describeRun, faultFigures, outage, summarizeFaults, underLoad, type FaultFigures } from "./helpers/client-load";
 import { etcdLeaderHost } from "./helpers/lab-etcd";
@@ -684,6 +685,9 @@ async function sessionMediaSha256(token: string): Promise<string> {
   return (await theLab().runInControl("sh", ["-c", `${curl} -H 'Authorization: Bearer ${token}' https://${DOMAIN}/_matrix/client/v1/media/download/${DOMAIN}/${mediaId} | sha256sum | cut -d' ' -f1`])).stdout.trim();
 }
 
+/** The Patroni leader's name, as db1's patronictl lists it. */
+const patroniLeaderByDb1 = async () => (JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout) as { Member: string; Role: string }[]).find((m) => m.Role === "Leader")!.Member;
+
 /** The database tier whole again: db1 leading two running replicas. */
 const dbTierLedByDb1 = () =>
   eventually("db1 leading two running replicas", async () => JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout || "[]") as { Member: string; Role: string; State: string }[], (m) => m.length === 3 && m.every((x) => ["running", "streaming"].includes(x.State)) && m.find((x) => x.Role === "Leader")?.Member === "db1", 180);
@@ -715,7 +719,7 @@ test("the runbook's full restore, run as written: the cluster comes back from th
   const acknowledged = await sendAcknowledged(token, room, "restore", 15);
 
   const started = Date.now();
-  const leader = (JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout) as { Member: string; Role: string }[]).find((m) => m.Role === "Leader")!.Member;
+  const leader = await patroniLeaderByDb1();
   // The step's own words: the leader last.
   await runRestoreBlocks(blocks, ["restore-stop-synapse", "restore-stop-database", ...RESTORE_FROM_BACKUP], started, (id, hosts) => (id === "restore-stop-database" ? [...hosts.filter((h) => h !== leader), leader] : hosts));
   const back = await readBackAfterRestore(room, acknowledged, started);
@@ -975,7 +979,7 @@ test("the runbook's full restore onto new hosts: the database hosts and the Syna
   const room = (await matrixApi("POST", "/_matrix/client/v3/createRoom", token, { name: "before the new hosts" })).json.room_id as string;
   // Archived: as after archive_timeout, the leader's WAL up to here is on the backup server.
   const archived = await sendAcknowledged(token, room, "archived", 10);
-  const leader = (JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout) as { Member: string; Role: string }[]).find((m) => m.Role === "Leader")!.Member;
+  const leader = await patroniLeaderByDb1();
   expect((await theLab().exec(leader, "runuser -u postgres -- pgbackrest --stanza=lab-all check")).status).toBe(0);
   // Not archived yet when the power goes: these may be lost (the RPO printed).
   const recent = await sendAcknowledged(token, room, "recent", 5);
@@ -999,8 +1003,7 @@ test("the runbook's full restore onto new hosts: the database hosts and the Syna
   await runRestoreBlocks(blocks, ["restore-new-synapse-config"], started);
   // 3. Every unit of each new machine.
   const dir = await synthAndInit(file, "stack-new-hosts");
-  const units = new Set(Object.keys((JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")) as { resource: { terraform_data: object } }).resource.terraform_data).map((id) => `terraform_data.${id}`));
-  const replace = lost.flatMap((h) => hostUnitAddresses(plan, h)).filter((a) => units.has(a));
+  const replace = lost.flatMap((h) => replaceAddresses(plan, dir, h));
   const provisioned = Date.now();
   const apply = await tofu(dir, "apply", "-auto-approve", ...replace.map((a) => `-replace=${a}`));
   if (apply.status !== 0) throw new Error(`${applyFailure(apply.output)}\n${await databasePathState()}`);
