@@ -23,7 +23,7 @@ import { SYNAPSE_MAIN, synapseWorkerPlan } from "../constructs/topology/workers"
 import { buildLabBundle, buildLkJwtServiceStandIn, packElementWebStandIn } from "./helpers/lab-bundle";
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, LAB_BASE_DIR, type Lab } from "../tools/lab/lab";
 import { capacityArgs, capacityLoad, CLIENT_PYTHON, describeCapacity, parseCapacity, recordCapacity, withCoresBusy } from "./helpers/capacity";
-import { applyFailure, eventually, LAB_KNOWN_HOSTS, labStack, takeBigLabTurn } from "./helpers/lab-stack";
+import { applyFailure, BIG_LAB_TURN_TIMEOUT_MS, eventually, LAB_KNOWN_HOSTS, labStack, takeBigLabTurn } from "./helpers/lab-stack";
 import { tempDir } from "./helpers/programs";
 import { runbookBlocks, runOperatorBlock, runRunbookBlock } from "./helpers/runbook-blocks";
 import { ROOT, TSX_LOADER } from "./helpers/examples";
@@ -119,6 +119,9 @@ async function databasePathState(): Promise<string> {
 beforeAll(async () => {
   checkLabPrerequisites();
   releaseTurn = await takeBigLabTurn();
+}, BIG_LAB_TURN_TIMEOUT_MS);
+
+beforeAll(async () => {
   cleanupStaleLabs();
   const started = Date.now();
   lab = await createLab({ name: "all", subnet: `${NET}.0/24`, hosts: LAB_HOSTS, controlAddress: CONTROL });

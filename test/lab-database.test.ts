@@ -21,7 +21,7 @@ import { etcdctl as etcdctlOn, etcdLeaderHost as etcdLeaderOf, handEtcdLeadershi
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "../tools/lab/lab";
 import { tempDir } from "./helpers/programs";
 import { runbookBlocks, runRunbookBlock } from "./helpers/runbook-blocks";
-import { applyFailure, eventually, explainedTest, LAB_KNOWN_HOSTS, labReport, labStack, takeBigLabTurn } from "./helpers/lab-stack";
+import { applyFailure, BIG_LAB_TURN_TIMEOUT_MS, eventually, explainedTest, LAB_KNOWN_HOSTS, labReport, labStack, takeBigLabTurn } from "./helpers/lab-stack";
 
 const NET = "10.77.1";
 const SYNAPSE = `${NET}.10`; // the control namespace
@@ -139,6 +139,9 @@ let applyOutput = "";
 beforeAll(async () => {
   checkLabPrerequisites();
   releaseTurn = await takeBigLabTurn();
+}, BIG_LAB_TURN_TIMEOUT_MS);
+
+beforeAll(async () => {
   cleanupStaleLabs();
   const started = Date.now();
   lab = await createLab({ name: "db", subnet: `${NET}.0/24`, hosts: [...LAB_HOSTS, BASTION], controlAddress: SYNAPSE });

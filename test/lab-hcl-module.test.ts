@@ -14,7 +14,7 @@ import { buildTopology } from "../constructs/topology/resolve";
 import { checkLabPrerequisites, cleanupStaleLabs, createLab, type Lab } from "../tools/lab/lab";
 import { ROOT, runProjectScript } from "./helpers/examples";
 import { buildLabBundle } from "./helpers/lab-bundle";
-import { applyFailure, detachPhantomHosts, eventually, LAB_KNOWN_HOSTS, labStack, takeBigLabTurn } from "./helpers/lab-stack";
+import { applyFailure, BIG_LAB_TURN_TIMEOUT_MS, detachPhantomHosts, eventually, LAB_KNOWN_HOSTS, labStack, takeBigLabTurn } from "./helpers/lab-stack";
 import { tempDir } from "./helpers/programs";
 import { tofu as localTofu } from "./helpers/tofu";
 
@@ -73,6 +73,9 @@ let applyOutput = "";
 beforeAll(async () => {
   checkLabPrerequisites();
   releaseTurn = await takeBigLabTurn();
+}, BIG_LAB_TURN_TIMEOUT_MS);
+
+beforeAll(async () => {
   cleanupStaleLabs();
   const started = Date.now();
   lab = await createLab({ name: "mod", subnet: `${NET}.0/24`, hosts: LAB_HOSTS, controlAddress: CONTROL });

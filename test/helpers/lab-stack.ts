@@ -128,6 +128,13 @@ export async function eventually<T>(what: string, probe: () => Promise<T>, ok: (
 const BIG_LAB_LOCK = "/run/mxlab-big.lock";
 
 /**
+ * How long a lab file may wait for its turn: the other two big labs' whole files (the
+ * cluster lab alone runs about half an hour). Its own hook, so the wait never eats into
+ * the time the lab's boot and apply are given.
+ */
+export const BIG_LAB_TURN_TIMEOUT_MS = 3_600_000;
+
+/**
  * One big lab (a whole tier applied by tofu) at a time on this machine: jest runs two test
  * files at once, and two applies with their failover timings would share 2 cores. Waits
  * for the other holder (or takes over from a dead one); returns the release.
