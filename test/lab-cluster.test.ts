@@ -752,6 +752,14 @@ test("capacity: clients syncing and sending a message a second through the VIP a
   expect(figures.acknowledged).toBeGreaterThanOrEqual(figures.clients * (figures.seconds - 2));
 }, 1_200_000);
 
+/** A fault as caused: the instant it struck (epoch seconds, stamped just before it acted) and what undoes it. */
+interface CausedFault {
+  readonly at: number;
+  readonly undo: () => Promise<void>;
+}
+
+const now = () => Date.now() / 1000;
+
 /**
  * Faults with real clients (test/clients/matrix_load.py: three users sending a message every
  * quarter second and syncing, through the VIP), each request stamped at its start and end;
@@ -783,10 +791,11 @@ describe("faults with clients sending and syncing through the VIP", () => {
     }
     return [];
   };
-  /** Stops a unit as a fault; returns what starts it again. */
-  const unitDown = async (host: string, unit: string) => {
+  /** Stops a unit as a fault; what starts it again undoes it. */
+  const unitDown = async (host: string, unit: string): Promise<CausedFault> => {
+    const at = now();
     await theLab().exec(host, `systemctl stop ${unit}`);
-    return async () => void (await theLab().exec(host, `systemctl start ${unit}`));
+    return { at, undo: async () => void (await theLab().exec(host, `systemctl start ${unit}`)) };
   };
   const dbLeader = async () => (await patroniList()).find((m) => m.Role === "Leader")?.Member;
   // Patroni 3.0 (Debian 12) shows a replica replaying WAL as "running", as later versions show "streaming".
@@ -796,15 +805,17 @@ describe("faults with clients sending and syncing through the VIP", () => {
    * Runs the load `runs` times with the fault caused 10 s in, plus a random part of one
    * Patroni loop: a real fault comes at no particular moment of the cluster's cycles (with a
    * fixed offset, three probed power losses of the leader each came 5 s after its key's
-   * renewal, so the key outlived the host by 15 s each time). `cause` returns what undoes it, run after the load (and after
-   * the checks, if they fail).
+   * renewal, so the key outlived the host by 15 s each time). `cause` stamps the instant it
+   * struck and returns what undoes it, run after the load (and after the checks, if they fail).
    */
-  async function underFault(fault: string, seconds: number, cause: () => Promise<() => Promise<void>>, afterEach: () => Promise<void> = async () => undefined): Promise<void> {
+  async function underFault(fault: string, seconds: number, cause: () => Promise<CausedFault>, afterEach: () => Promise<void> = async () => undefined): Promise<void> {
     for (let i = 0; i < runs; i++) {
       let undo: () => Promise<void> = async () => undefined;
       try {
         const run = await underLoad(theLab(), { base: `https://${DOMAIN}`, entry: VIP, caFile: join(pkiDir, "ca.crt"), adminToken, workDir: tmp.dir, seconds, users: 3, faultAfter: 10 + Math.random() * PATRONI_TIMING.loopWait }, async () => {
-          undo = await cause();
+          const caused = await cause();
+          undo = caused.undo;
+          return caused.at;
         });
         figures.push(faultFigures(fault, run));
         console.log(`lab cluster: ${describeRun(fault, run)}`);
@@ -827,16 +838,18 @@ describe("faults with clients sending and syncing through the VIP", () => {
     const pid = async () => (await theLab().exec("synapse1", `systemctl show -p MainPID --value ${unit}`)).stdout.trim();
     await underFault("a sync worker killed", 45, async () => {
       const before = await pid();
+      const at = now();
       await theLab().exec("synapse1", `systemctl kill -s KILL ${unit}`);
-      return async () => void (await eventually(`${unit} running again`, pid, (p) => p !== "0" && p !== before, 60));
+      return { at, undo: async () => void (await eventually(`${unit} running again`, pid, (p) => p !== "0" && p !== before, 60)) };
     });
   }, 1_800_000);
 
   test("a hung HAProxy (SIGSTOP) on the VIP holder: the VIP moves and clients are served through the other load balancer", async () => {
     await underFault("HAProxy hung on the VIP holder", 45, async () => {
       const [holder] = await eventually("one load balancer holding the VIP", vipHolder, (h) => h.length === 1, 30);
+      const at = now();
       await theLab().exec(holder, "pkill -STOP -x haproxy");
-      return async () => void (await theLab().exec(holder, "pkill -CONT -x haproxy"));
+      return { at, undo: async () => void (await theLab().exec(holder, "pkill -CONT -x haproxy")) };
     });
   }, 1_800_000);
 
@@ -900,16 +913,20 @@ describe("faults with clients sending and syncing through the VIP", () => {
       "power loss of the backup server",
       45,
       async () => {
+        const at = now();
         theLab().crash("backup1");
-        return async () => {
-          await theLab().powerOn("backup1");
-          // A WAL switch pushed through to the repository: archiving works again, and what
-          // piled up meanwhile went first (PostgreSQL archives in order).
-          const check = await eventually("pgbackrest check from the backup server", () => theLab().exec("backup1", "runuser -u postgres -- pgbackrest --stanza=lab-all check"), (r) => r.status === 0, 300);
-          expect(check.status).toBe(0);
-          const [archived, failed] = await archiver();
-          console.log(`lab cluster: WAL archiving after the backup server's return: ${archived - archivedBefore} segments archived since the fault began, ${failed - failedBefore} attempts failed meanwhile`);
-          expect(archived).toBeGreaterThan(archivedBefore);
+        return {
+          at,
+          undo: async () => {
+            await theLab().powerOn("backup1");
+            // A WAL switch pushed through to the repository: archiving works again, and what
+            // piled up meanwhile went first (PostgreSQL archives in order).
+            const check = await eventually("pgbackrest check from the backup server", () => theLab().exec("backup1", "runuser -u postgres -- pgbackrest --stanza=lab-all check"), (r) => r.status === 0, 300);
+            expect(check.status).toBe(0);
+            const [archived, failed] = await archiver();
+            console.log(`lab cluster: WAL archiving after the backup server's return: ${archived - archivedBefore} segments archived since the fault began, ${failed - failedBefore} attempts failed meanwhile`);
+            expect(archived).toBeGreaterThan(archivedBefore);
+          },
         };
       },
       async () => {
@@ -930,23 +947,26 @@ describe("faults with clients sending and syncing through the VIP", () => {
         const leader = (await dbLeader())!;
         // Both leaders on one host would add an etcd election and a full ttl (etcd-leader-away.timer prevents it).
         const etcdLeader = await etcdLeaderHost(theLab(), leader);
-        const lostAt = Date.now() / 1000;
+        const lostAt = now();
         theLab().crash(leader);
-        return async () => {
-          // Where the outage's seconds went, from the survivors' journals.
-          const since = async (host: string, unit: string, pattern: string) => {
-            const r = await theLab().exec(host, `journalctl -u ${unit} --since @${Math.floor(lostAt)} -o short-unix --no-pager | grep -m1 -E '${pattern}'`).catch(() => undefined);
-            const at = Number(r?.stdout.split(" ")[0]);
-            return at > 0 ? `${(at - lostAt).toFixed(1)} s` : "-";
-          };
-          const standbys = ["db1", "db2", "db3"].filter((h) => h !== leader);
-          const promoted = await Promise.all(standbys.map(async (h) => `${h} ${await since(h, "patroni.service", "promoted self to leader")}`));
-          const [holder] = await vipHolder();
-          console.log(
-            `lab cluster: ${leader} (the PostgreSQL leader; etcd's leader was ${etcdLeader}) lost power; after it: HAProxy on ${holder} marked it down at ${await since(holder, "haproxy.service", `postgres_primary/${leader} is DOWN`)}; promoted: ${promoted.join(", ")}; HAProxy admitted a new leader at ${await since(holder, "haproxy.service", "postgres_primary/db[0-9]+ is UP")}`,
-          );
-          await theLab().powerOn(leader);
-          await wholeDatabaseTier();
+        return {
+          at: lostAt,
+          undo: async () => {
+            // Where the outage's seconds went, from the survivors' journals.
+            const since = async (host: string, unit: string, pattern: string) => {
+              const r = await theLab().exec(host, `journalctl -u ${unit} --since @${Math.floor(lostAt)} -o short-unix --no-pager | grep -m1 -E '${pattern}'`).catch(() => undefined);
+              const at = Number(r?.stdout.split(" ")[0]);
+              return at > 0 ? `${(at - lostAt).toFixed(1)} s` : "-";
+            };
+            const standbys = ["db1", "db2", "db3"].filter((h) => h !== leader);
+            const promoted = await Promise.all(standbys.map(async (h) => `${h} ${await since(h, "patroni.service", "promoted self to leader")}`));
+            const [holder] = await vipHolder();
+            console.log(
+              `lab cluster: ${leader} (the PostgreSQL leader; etcd's leader was ${etcdLeader}) lost power; after it: HAProxy on ${holder} marked it down at ${await since(holder, "haproxy.service", `postgres_primary/${leader} is DOWN`)}; promoted: ${promoted.join(", ")}; HAProxy admitted a new leader at ${await since(holder, "haproxy.service", "postgres_primary/db[0-9]+ is UP")}`,
+            );
+            await theLab().powerOn(leader);
+            await wholeDatabaseTier();
+          },
         };
       },
       async () => expect(await dbLeader()).toBeDefined(),
@@ -956,11 +976,15 @@ describe("faults with clients sending and syncing through the VIP", () => {
   test("the VIP holder loses power: the other load balancer takes the VIP, clients are served again, and the host comes back as the backup", async () => {
     await underFault("power loss of the VIP holder", 45, async () => {
       const [holder] = await eventually("one load balancer holding the VIP", vipHolder, (h) => h.length === 1, 30);
+      const at = now();
       theLab().crash(holder);
-      return async () => {
-        await theLab().powerOn(holder);
-        expect((await eventually(`HAProxy and Keepalived running on ${holder}`, () => theLab().exec(holder, "systemctl is-active haproxy.service keepalived.service"), (r) => r.status === 0, 120)).status).toBe(0);
-        expect(await vipHolder()).toHaveLength(1);
+      return {
+        at,
+        undo: async () => {
+          await theLab().powerOn(holder);
+          expect((await eventually(`HAProxy and Keepalived running on ${holder}`, () => theLab().exec(holder, "systemctl is-active haproxy.service keepalived.service"), (r) => r.status === 0, 120)).status).toBe(0);
+          expect(await vipHolder()).toHaveLength(1);
+        },
       };
     });
   }, 1_800_000);
