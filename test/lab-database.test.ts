@@ -476,13 +476,26 @@ describe("failures (each breaks the cluster on purpose, in this order)", () => {
 
   labTest("etcd's leadership handed to the PostgreSQL leader's host leaves it within seconds (a power loss there would cost an etcd election, which renews Patroni's leader key to a full ttl)", async () => {
     const leader = (await patroniMembers("db1")).find((m) => m.Role === "Leader")!.Member;
-    await eventually("etcd's leader away from the PostgreSQL leader's host", () => etcdLeaderHost(leader), (h) => h !== undefined && h !== leader, 30);
-    const handed = await handEtcdLeadershipTo(theLab(), leader);
-    expect({ status: handed.status, output: handed.output }).toEqual({ status: 0, output: expect.stringContaining("Leadership transferred") });
-    const handedAt = Date.now();
-    expect(await eventually("etcd's leader on another host", () => etcdLeaderHost(leader), (h) => h !== undefined && h !== leader, 30)).not.toBe(leader);
-    console.log(`lab: etcd's leadership left ${leader}, the PostgreSQL leader's host, ${((Date.now() - handedAt) / 1000).toFixed(1)} s after it was handed there`);
-    expect((await theLab().exec(leader, "journalctl -u etcd-leader-away.service --since -2min -o cat --no-pager")).stdout).toMatch(new RegExp(`${leader} leads PostgreSQL: etcd's leadership moved from member [0-9a-f]+ to [0-9a-f]+`));
+    const moved = new RegExp(`${leader} leads PostgreSQL: etcd's leadership moved from member [0-9a-f]+ to [0-9a-f]+`);
+    // Only the timer's move counts. An etcd election can take the leadership first (seen once
+    // in a fresh-clone CI run on a busy machine: gone in 3.3 s, no move logged; etcd 3.4 runs
+    // without pre-vote, so the member the previous test restarted may call one); then it is
+    // handed over again, 3 times at most.
+    for (let attempt = 1; ; attempt++) {
+      await eventually("etcd's leader away from the PostgreSQL leader's host", () => etcdLeaderHost(leader), (h) => h !== undefined && h !== leader, 30);
+      const handedAt = Date.now();
+      const handed = await handEtcdLeadershipTo(theLab(), leader);
+      expect({ status: handed.status, output: handed.output }).toEqual({ status: 0, output: expect.stringContaining("Leadership transferred") });
+      expect(await eventually("etcd's leader on another host", () => etcdLeaderHost(leader), (h) => h !== undefined && h !== leader, 30)).not.toBe(leader);
+      const left = ((Date.now() - handedAt) / 1000).toFixed(1);
+      const journal = (await theLab().exec(leader, `journalctl -u etcd-leader-away.service --since @${Math.floor(handedAt / 1000)} -o cat --no-pager`)).stdout;
+      if (moved.test(journal) || attempt === 3) {
+        console.log(`lab: etcd's leadership left ${leader}, the PostgreSQL leader's host, ${left} s after it was handed there (attempt ${attempt})`);
+        expect(journal).toMatch(moved);
+        return;
+      }
+      console.log(`lab: etcd's leadership left ${leader} ${left} s after it was handed there, but not by the timer's move (an election): handing it over again`);
+    }
   });
 
   labTest("the Patroni leader's host loses power: a standby takes over and no acknowledged write is lost", async () => {
