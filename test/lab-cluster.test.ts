@@ -688,12 +688,15 @@ async function sessionMediaSha256(token: string): Promise<string> {
   return (await theLab().runInControl("sh", ["-c", `${curl} -H 'Authorization: Bearer ${token}' https://${DOMAIN}/_matrix/client/v1/media/download/${DOMAIN}/${mediaId} | sha256sum | cut -d' ' -f1`])).stdout.trim();
 }
 
+/** The Patroni members as db1's patronictl lists them (none while it does not answer). */
+const patroniMembersByDb1 = async () => JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout || "[]") as { Member: string; Role: string; State: string }[];
+
 /** The Patroni leader's name, as db1's patronictl lists it. */
-const patroniLeaderByDb1 = async () => (JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout) as { Member: string; Role: string }[]).find((m) => m.Role === "Leader")!.Member;
+const patroniLeaderByDb1 = async () => (await patroniMembersByDb1()).find((m) => m.Role === "Leader")!.Member;
 
 /** The database tier whole again: db1 leading two running replicas. */
 const dbTierLedByDb1 = () =>
-  eventually("db1 leading two running replicas", async () => JSON.parse((await theLab().exec("db1", "patronictl -c /etc/patroni/config.yml list -f json")).stdout || "[]") as { Member: string; Role: string; State: string }[], (m) => m.length === 3 && m.every((x) => ["running", "streaming"].includes(x.State)) && m.find((x) => x.Role === "Leader")?.Member === "db1", 180);
+  eventually("db1 leading two running replicas", patroniMembersByDb1, (m) => m.length === 3 && m.every((x) => ["running", "streaming"].includes(x.State)) && m.find((x) => x.Role === "Leader")?.Member === "db1", 180);
 
 /** Runs the runbook's blocks in order, each on the hosts it names (`order` may reorder a block's hosts); throws with the host's journal on the first failure. */
 async function runRestoreBlocks(blocks: ReturnType<typeof runbookBlocks>, ids: readonly string[], started: number, order: (id: string, hosts: readonly string[]) => readonly string[] = (_id, hosts) => hosts): Promise<void> {

@@ -483,12 +483,13 @@ describe("failures (each breaks the cluster on purpose, in this order)", () => {
     // handed over again, 3 times at most.
     for (let attempt = 1; ; attempt++) {
       await eventually("etcd's leader away from the PostgreSQL leader's host", () => etcdLeaderHost(leader), (h) => h !== undefined && h !== leader, 30);
-      const handedAt = Date.now();
+      const journalSince = Math.floor(Date.now() / 1000);
       const handed = await handEtcdLeadershipTo(theLab(), leader);
       expect({ status: handed.status, output: handed.output }).toEqual({ status: 0, output: expect.stringContaining("Leadership transferred") });
+      const handedAt = Date.now();
       expect(await eventually("etcd's leader on another host", () => etcdLeaderHost(leader), (h) => h !== undefined && h !== leader, 30)).not.toBe(leader);
       const left = ((Date.now() - handedAt) / 1000).toFixed(1);
-      const journal = (await theLab().exec(leader, `journalctl -u etcd-leader-away.service --since @${Math.floor(handedAt / 1000)} -o cat --no-pager`)).stdout;
+      const journal = (await theLab().exec(leader, `journalctl -u etcd-leader-away.service --since @${journalSince} -o cat --no-pager`)).stdout;
       if (moved.test(journal) || attempt === 3) {
         console.log(`lab: etcd's leadership left ${leader}, the PostgreSQL leader's host, ${left} s after it was handed there (attempt ${attempt})`);
         expect(journal).toMatch(moved);
