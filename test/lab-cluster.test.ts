@@ -388,6 +388,21 @@ test("admin endpoints answer the admin subnets only", async () => {
   expect({ admins: fromControl.stdout, clients: fromClientSubnet.stdout }).toEqual({ admins: "200", clients: "403" });
 });
 
+test("Synapse records the address HAProxy saw, not one the client claims in X-Forwarded-For (its login limits and the admin's whois go by it)", async () => {
+  const token = await adminLogin();
+  const agent = `x-forwarded-for-probe-${Date.now()}`;
+  // A documentation address (TEST-NET-3), only ever written in a header here.
+  const claimed = "203.0.113.7";
+  const sent = await theLab().runInControl("sh", ["-c", `${VIP_CURL} -A '${agent}' -H 'X-Forwarded-For: ${claimed}' -H 'Authorization: Bearer ${token}' https://${DOMAIN}/_matrix/client/v3/account/whoami`]);
+  expect({ status: sent.status, output: sent.output }).toEqual({ status: 0, output: expect.stringContaining(FIRST_ADMIN) });
+  type Whois = { devices: Record<string, { sessions: { connections: { ip: string; user_agent: string }[] }[] }> };
+  const probes = (w: Whois) => Object.values(w.devices ?? {}).flatMap((d) => d.sessions.flatMap((s) => s.connections)).filter((c) => c.user_agent === agent);
+  const whois = async () => JSON.parse((await theLab().runInControl("sh", ["-c", `${VIP_CURL} -H 'Authorization: Bearer ${token}' https://${DOMAIN}/_synapse/admin/v1/whois/${encodeURIComponent(`@${FIRST_ADMIN}:${DOMAIN}`)}`])).stdout || "{}") as Whois;
+  // Synapse writes client addresses in batches (every few seconds, from its workers by replication).
+  const seen = await eventually("the probe's connection in the admin's whois", whois, (w) => probes(w).length > 0, 60);
+  expect(probes(seen).map((c) => c.ip)).toEqual([CONTROL]);
+});
+
 test("object store: Synapse's credentials round-trip a media file through HAProxy on the VIP", async () => {
   const mc = `MC_CONFIG_DIR=/tmp/mc-synapse mc --quiet`;
   const r = await theLab().exec(
