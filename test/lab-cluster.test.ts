@@ -676,10 +676,20 @@ async function matrixApi(method: string, path: string, token?: string, body?: un
 
 const firstAdminLogin = () => matrixApi("POST", "/_matrix/client/v3/login", undefined, { type: "m.login.password", identifier: { type: "m.id.user", user: FIRST_ADMIN }, password: secret("admin_password") });
 
+/** A new room's id; asked again each second when answered 429, 5xx or not at all (as sendAcknowledged sends again). */
+async function createRoom(token: string, name: string): Promise<string> {
+  const created = await eventually(`the room "${name}"`, () => matrixApi("POST", "/_matrix/client/v3/createRoom", token, { name }), (r) => r.status === 200 || (r.status > 0 && r.status < 500 && r.status !== 429), 30);
+  if (created.status !== 200) throw new Error(`creating the room "${name}": HTTP ${created.status} ${JSON.stringify(created.json)}`);
+  return created.json.room_id as string;
+}
+
 /**
  * Sends `count` messages to the room, each acknowledged (an event id returned) before the
- * next; like a client, a sender rate-limited (429) waits as long as Synapse asks, then sends
- * again. Returns each event id with when it was acknowledged.
+ * next. Like a client, a sender sends again with the same transaction id (so at most one
+ * event is made): when rate-limited (429) after as long as Synapse asks, when answered 5xx or
+ * not at all after a second (after a failover, Synapse fails a request on each pooled database
+ * connection the failover broke, the first time it uses it). Returns each event id with when
+ * it was acknowledged.
  */
 async function sendAcknowledged(token: string, room: string, label: string, count: number): Promise<{ id: string; at: number }[]> {
   const acknowledged: { id: string; at: number }[] = [];
@@ -690,8 +700,9 @@ async function sendAcknowledged(token: string, room: string, label: string, coun
         acknowledged.push({ id: sent.json.event_id as string, at: Date.now() });
         break;
       }
-      if (sent.status !== 429) throw new Error(`sending message ${label} ${i}: HTTP ${sent.status} ${JSON.stringify(sent.json)}`);
-      await new Promise((r) => setTimeout(r, Math.min(Number(sent.json.retry_after_ms ?? 1000), 10_000)));
+      const again = sent.status === 429 || sent.status >= 500 || sent.status === 0;
+      if (!again || attempt === 4) throw new Error(`sending message ${label} ${i}: HTTP ${sent.status} ${JSON.stringify(sent.json)}`);
+      await new Promise((r) => setTimeout(r, sent.status === 429 ? Math.min(Number(sent.json.retry_after_ms ?? 1000), 10_000) : 1000));
     }
   }
   expect(acknowledged).toHaveLength(count);
@@ -754,7 +765,7 @@ test("the runbook's full restore, run as written: the cluster comes back from th
   const file = labDeployment(theLab().sshKeyPath, bundlePath, LAB_WORKERS.sync + 1);
   const blocks = runbookBlocks(file);
   const token = await adminLogin();
-  const room = (await matrixApi("POST", "/_matrix/client/v3/createRoom", token, { name: "before the restore" })).json.room_id as string;
+  const room = await createRoom(token, "before the restore");
   // Messages acknowledged up to the moment the restore begins.
   const acknowledged = await sendAcknowledged(token, room, "restore", 15);
 
@@ -1039,7 +1050,7 @@ test("the runbook's full restore onto new hosts: the database hosts and the Syna
   const plan = planCluster(buildTopology(loadDeploymentFile(file)));
   const lost = ["db1", "db2", "db3", "synapse1"];
   const token = await adminLogin();
-  const room = (await matrixApi("POST", "/_matrix/client/v3/createRoom", token, { name: "before the new hosts" })).json.room_id as string;
+  const room = await createRoom(token, "before the new hosts");
   // Archived: as after archive_timeout, the leader's WAL up to here is on the backup server.
   const archived = await sendAcknowledged(token, room, "archived", 10);
   const leader = await patroniLeaderByDb1();

@@ -51,7 +51,7 @@ export function operationsRunbook(plan: ClusterPlan, file: string): string {
     sections.push([
       "## Switchover (planned maintenance of the database leader)",
       "",
-      `On any database host (${names(db)}), as root: Patroni hands the leader role to the synchronous standby, and HAProxy sends writes to it within seconds.`,
+      `On any database host (${names(db)}), as root: Patroni hands the leader role to the synchronous standby, and HAProxy sends writes to it within seconds.${synapse.length > 0 ? " Synapse's pooled database connections to the old leader close then, and Synapse fails the first request it makes on each (HTTP 500; clients send again, and the connection is made anew): in the cluster lab, the first 6 of 60 messages sent right after a switchover." : ""}`,
       "",
       ...runnableBlock("switchover", ["patronictl -c /etc/patroni/config.yml switchover --force", "patronictl -c /etc/patroni/config.yml list"]),
     ]);
