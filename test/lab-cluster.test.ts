@@ -397,7 +397,7 @@ test("Synapse records the address HAProxy saw, not one the client claims in X-Fo
   expect({ status: sent.status, output: sent.output }).toEqual({ status: 0, output: expect.stringContaining(FIRST_ADMIN) });
   type Whois = { devices: Record<string, { sessions: { connections: { ip: string; user_agent: string }[] }[] }> };
   const probes = (w: Whois) => Object.values(w.devices ?? {}).flatMap((d) => d.sessions.flatMap((s) => s.connections)).filter((c) => c.user_agent === agent);
-  const whois = async () => JSON.parse((await theLab().runInControl("sh", ["-c", `${VIP_CURL} -H 'Authorization: Bearer ${token}' https://${DOMAIN}/_synapse/admin/v1/whois/${encodeURIComponent(`@${FIRST_ADMIN}:${DOMAIN}`)}`])).stdout || "{}") as Whois;
+  const whois = async () => (await matrixApi("GET", `/_synapse/admin/v1/whois/${encodeURIComponent(`@${FIRST_ADMIN}:${DOMAIN}`)}`, token)).json as Whois;
   // Synapse writes client addresses in batches (every few seconds, from its workers by replication).
   const seen = await eventually("the probe's connection in the admin's whois", whois, (w) => probes(w).length > 0, 60);
   expect(probes(seen).map((c) => c.ip)).toEqual([CONTROL]);
@@ -676,9 +676,12 @@ async function matrixApi(method: string, path: string, token?: string, body?: un
 
 const firstAdminLogin = () => matrixApi("POST", "/_matrix/client/v3/login", undefined, { type: "m.login.password", identifier: { type: "m.id.user", user: FIRST_ADMIN }, password: secret("admin_password") });
 
-/** A new room's id; asked again each second when answered 429, 5xx or not at all (as sendAcknowledged sends again). */
+/** Whether a client asks again after this answer: rate-limited (429), a server error (5xx) or none at all. */
+const asksAgain = (status: number) => status === 429 || status >= 500 || status === 0;
+
+/** A new room's id; asked again each second while asksAgain. */
 async function createRoom(token: string, name: string): Promise<string> {
-  const created = await eventually(`the room "${name}"`, () => matrixApi("POST", "/_matrix/client/v3/createRoom", token, { name }), (r) => r.status === 200 || (r.status > 0 && r.status < 500 && r.status !== 429), 30);
+  const created = await eventually(`the room "${name}"`, () => matrixApi("POST", "/_matrix/client/v3/createRoom", token, { name }), (r) => !asksAgain(r.status), 30);
   if (created.status !== 200) throw new Error(`creating the room "${name}": HTTP ${created.status} ${JSON.stringify(created.json)}`);
   return created.json.room_id as string;
 }
@@ -700,8 +703,7 @@ async function sendAcknowledged(token: string, room: string, label: string, coun
         acknowledged.push({ id: sent.json.event_id as string, at: Date.now() });
         break;
       }
-      const again = sent.status === 429 || sent.status >= 500 || sent.status === 0;
-      if (!again || attempt === 4) throw new Error(`sending message ${label} ${i}: HTTP ${sent.status} ${JSON.stringify(sent.json)}`);
+      if (!asksAgain(sent.status) || attempt === 4) throw new Error(`sending message ${label} ${i}: HTTP ${sent.status} ${JSON.stringify(sent.json)}`);
       await new Promise((r) => setTimeout(r, sent.status === 429 ? Math.min(Number(sent.json.retry_after_ms ?? 1000), 10_000) : 1000));
     }
   }
